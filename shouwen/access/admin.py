@@ -1,0 +1,21 @@
+"""The access log is read-only in the admin: nobody edits or deletes it."""
+
+from django.contrib import admin
+
+from shouwen.access.models import PersonalDataAccess
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "resident", "estate", "fields", "channel", "ip_address"]
+    list_filter = ["estate", "channel"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,69 @@
+"""The one table of what each staff role may do.
+
+Every page and API endpoint asks :func:`can` (through the mixins and permission classes in
+:mod:`shouwen.access.permissions`); nothing else decides what a role may do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.functional import Promise
+
+
+class Cap:
+    """Capability codes: one per thing a role may be allowed to do."""
+
+    DIRECTORY_VIEW = "directory.view"  # see estates, buildings, units, residents (personal data masked)
+    DIRECTORY_EDIT = "directory.edit"  # add and change units, residents, occupancies
+    DIRECTORY_IMPORT = "directory.import"  # import an Excel file of buildings, units and residents
+    DIRECTORY_EXPORT = "directory.export"  # export the same data to Excel
+    PERSONAL_REVEAL = "personal.reveal"  # reveal a full phone or ID number (logged)
+    ACCESS_LOG_VIEW = "accesslog.view"  # read the personal-data access log
+    STAFF_VIEW = "staff.view"  # see the staff list of the estates served
+    STAFF_MANAGE = "staff.manage"  # add staff, change roles and estates
+    ADMIN_SITE = "admin.site"  # use the Django admin
+
+
+@dataclass(frozen=True)
+class Role:
+    """A staff role: code, label, whether it sees every estate, and its capabilities."""
+
+    code: str
+    label: Promise
+    company_wide: bool
+    caps: frozenset[str]
+
+
+_ALL_VIEW = {Cap.DIRECTORY_VIEW, Cap.STAFF_VIEW}
+_DESK = _ALL_VIEW | {Cap.PERSONAL_REVEAL}
+_MANAGE = _DESK | {
+    Cap.DIRECTORY_EDIT,
+    Cap.DIRECTORY_IMPORT,
+    Cap.DIRECTORY_EXPORT,
+    Cap.ACCESS_LOG_VIEW,
+}
+
+ROLES: dict[str, Role] = {
+    r.code: r
+    for r in (
+        Role("front_desk", _("前台文员"), False, frozenset(_DESK)),
+        Role("cs_assistant", _("客服助理"), False, frozenset(_DESK | {Cap.DIRECTORY_EDIT})),
+        Role("cs_supervisor", _("客服主管"), False, frozenset(_MANAGE)),
+        Role("office_director", _("管理处主任"), False, frozenset(_MANAGE | {Cap.STAFF_MANAGE})),
+        Role("deputy_gm", _("主管副总经理"), True, frozenset(_MANAGE)),
+        Role("technician", _("维修技术员"), False, frozenset(_ALL_VIEW)),
+        Role("security", _("安护员"), False, frozenset(_ALL_VIEW)),
+        Role("cleaning", _("保洁员"), False, frozenset(_ALL_VIEW)),
+        Role("finance_clerk", _("财务收费员"), False, frozenset(_DESK)),
+        Role(
+            "admin",
+            _("系统管理员"),
+            True,
+            frozenset(_MANAGE | {Cap.STAFF_MANAGE, Cap.ADMIN_SITE}),
+        ),
+    )
+}
+
+ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]

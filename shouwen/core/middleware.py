@@ -1,0 +1,25 @@
+"""Every page requires sign-in except the few listed here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+
+# The API authenticates with its own tokens and answers 401/403 itself.
+PUBLIC_PREFIXES = ("/accounts/login/", "/healthz", "/static/", "/i18n/", "/api/", "/favicon.ico")
+
+
+class LoginRequiredMiddleware:
+    """Send anonymous visitors of any page to the sign-in page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
+            return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+        return self.get_response(request)

@@ -1,0 +1,109 @@
+"""A small world of named people and places for tests (one base instead of ad hoc fixtures)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from shouwen.directory.models import Building, Company, Department, Estate, PublicArea, Resident, Staff, Unit
+from shouwen.directory.services import create_departments, create_resident, create_staff
+
+PASSWORD = "Test-pass-2026"
+
+
+@dataclass
+class World:
+    """Two estates of one company, their departments, one staff member per role, a few residents."""
+
+    company: Company
+    estate: Estate  # 丽景园 LJY, served by everyone below except `other_technician`
+    other_estate: Estate  # 翠湖苑 CHY
+    departments: dict[str, Department]
+    staff: dict[str, Staff] = field(default_factory=dict)
+    units: dict[str, Unit] = field(default_factory=dict)
+    residents: dict[str, Resident] = field(default_factory=dict)
+    lift: PublicArea | None = None
+
+    @property
+    def clerk(self) -> Staff:
+        return self.staff["front_desk"]
+
+    @property
+    def supervisor(self) -> Staff:
+        return self.staff["cs_supervisor"]
+
+    @property
+    def technician(self) -> Staff:
+        return self.staff["technician"]
+
+
+def make_world() -> World:
+    """Create the test world through the service functions."""
+    company = Company.objects.create(name="安居物业服务有限公司", service_phone="0571-88886666")
+    estate = Estate.objects.create(company=company, code="LJY", name="丽景园", address="杭州市西湖区文三路 100 号")
+    other = Estate.objects.create(company=company, code="CHY", name="翠湖苑", address="杭州市拱墅区湖墅南路 8 号")
+    depts = {d.kind: d for d in create_departments(estate)}
+    other_depts = {d.kind: d for d in create_departments(other)}
+    world = World(company=company, estate=estate, other_estate=other, departments=depts)
+    people = [
+        ("front_desk", "qiantai", "王丽", "LJ001", "service"),
+        ("cs_assistant", "kefu", "张敏", "LJ002", "service"),
+        ("cs_supervisor", "kfzg", "李强", "LJ003", "service"),
+        ("office_director", "zhuren", "欧阳建国", "LJ004", "office"),
+        ("technician", "jishu", "刘师傅", "LJ010", "engineering"),
+        ("security", "baoan", "赵军", "LJ020", "security"),
+        ("cleaning", "baojie", "孙芳", "LJ030", "environment"),
+        ("finance_clerk", "caiwu", "周红", "LJ040", "finance"),
+    ]
+    for role, username, name, staff_no, dept in people:
+        world.staff[role] = create_staff(
+            company=company,
+            username=username,
+            password=PASSWORD,
+            name=name,
+            staff_no=staff_no,
+            roles=[role],
+            estates=[estate],
+            department=depts[dept],
+        )
+    world.staff["deputy_gm"] = create_staff(
+        company=company, username="fuzong", password=PASSWORD, name="陈志远", staff_no="HQ001", roles=["deputy_gm"]
+    )
+    world.staff["admin"] = create_staff(
+        company=company, username="admin", password=PASSWORD, name="系统管理员", staff_no="HQ000", roles=["admin"]
+    )
+    world.staff["other_technician"] = create_staff(
+        company=company,
+        username="jishu2",
+        password=PASSWORD,
+        name="吴师傅",
+        staff_no="CH010",
+        roles=["technician"],
+        estates=[other],
+        department=other_depts["engineering"],
+    )
+    b3 = Building.objects.create(estate=estate, code="3", name="3栋", floors=18, entrances=2)
+    world.units["3-2-1502"] = Unit.objects.create(building=b3, entrance="2", number="1502", floor=15, area="89.50",
+                                                   handover_date=date(2024, 6, 30))
+    world.units["3-1-0801"] = Unit.objects.create(building=b3, entrance="1", number="0801", floor=8, area="120.00")
+    ob = Building.objects.create(estate=other, code="1", name="1栋", floors=6, entrances=0)
+    world.units["other-1-101"] = Unit.objects.create(building=ob, number="101", floor=1)
+    world.residents["owner"] = create_resident(
+        estate=estate,
+        name="张伟",
+        phones=["13812345678", "0571-87654321"],
+        id_number="330106198001011234",
+        units=[(world.units["3-2-1502"], "owner")],
+    )
+    world.residents["tenant"] = create_resident(
+        estate=estate, name="李娜", phones=["13900001111"], units=[(world.units["3-1-0801"], "tenant")]
+    )
+    world.residents["other_owner"] = create_resident(
+        estate=other,
+        name="陈静",
+        phones=["13700002222"],
+        id_number="330105199002023456",
+        units=[(world.units["other-1-101"], "owner")],
+    )
+    world.lift = PublicArea.objects.create(estate=estate, building=b3, kind="lift", name="3栋2单元电梯")
+    return world

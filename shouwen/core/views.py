@@ -1,0 +1,34 @@
+"""Home page and health check."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from shouwen.access.scope import scope_queryset
+from shouwen.directory.models import Estate
+
+
+class HomeView(TemplateView):
+    """The start page: the estates served and where to go next."""
+
+    template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["estates"] = scope_queryset(Estate.objects.all(), self.request.user)
+        return ctx
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Return 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # the point is to report any database failure
+        return JsonResponse({"status": "error", "database": str(exc.__class__.__name__)}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})

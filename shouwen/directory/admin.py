@@ -1,0 +1,82 @@
+"""Django admin for the directory (administrators only)."""
+
+from django.contrib import admin
+
+from shouwen.directory import models
+
+
+@admin.register(models.Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "service_phone"]
+
+
+@admin.register(models.Estate)
+class EstateAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "company", "address"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.Building)
+class BuildingAdmin(admin.ModelAdmin):
+    list_display = ["estate", "code", "name", "floors", "entrances"]
+    list_filter = ["estate"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "building", "entrance", "number", "kind", "area", "handover_date"]
+    list_filter = ["building__estate", "kind"]
+    search_fields = ["number", "building__code"]
+    list_select_related = ["building__estate"]
+    raw_id_fields = ["building"]
+
+
+@admin.register(models.PublicArea)
+class PublicAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "estate", "kind", "building", "in_service_date"]
+    list_filter = ["estate", "kind"]
+
+
+class ResidentPhoneInline(admin.TabularInline):
+    model = models.ResidentPhone
+    extra = 1
+    fields = ["number", "label"]
+
+
+class OccupancyInline(admin.TabularInline):
+    model = models.Occupancy
+    extra = 0
+    raw_id_fields = ["unit"]
+
+
+@admin.register(models.Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    list_display = ["name", "estate", "kind"]
+    list_filter = ["estate", "kind"]
+    search_fields = ["name"]
+    inlines = [ResidentPhoneInline, OccupancyInline]
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # a resident's record is archived, never deleted
+
+
+@admin.register(models.Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "estate", "kind", "phone"]
+    list_filter = ["estate", "kind"]
+
+
+class StaffRoleInline(admin.TabularInline):
+    model = models.StaffRole
+    extra = 1
+
+
+@admin.register(models.Staff)
+class StaffAdmin(admin.ModelAdmin):
+    list_display = ["staff_no", "name", "department", "is_active"]
+    list_filter = ["is_active", "department__kind"]
+    search_fields = ["staff_no", "name", "user__username"]
+    filter_horizontal = ["estates"]
+    inlines = [StaffRoleInline]
+    raw_id_fields = ["user"]

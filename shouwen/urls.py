@@ -1,0 +1,17 @@
+"""URL map: pages per app, the API under /api/v1/, admin, health check."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from shouwen.core.views import healthz
+
+urlpatterns = [
+    path("", include("shouwen.core.urls")),
+    path("accounts/", include("shouwen.accounts.urls")),
+    path("directory/", include("shouwen.directory.urls")),
+    path("access/", include("shouwen.access.urls")),
+    path("api/v1/", include("shouwen.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
