@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "shouwen.access",
     "shouwen.accounts",
     "shouwen.directory",
+    "shouwen.procedures",
+    "shouwen.cases",
     "shouwen.api",
 ]
 
@@ -148,6 +150,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up if it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -24,6 +24,9 @@ class Cap:
     STAFF_VIEW = "staff.view"  # see the staff list of the estates served
     STAFF_MANAGE = "staff.manage"  # add staff, change roles and estates
     ADMIN_SITE = "admin.site"  # use the Django admin
+    CASE_VIEW = "case.view"  # see the cases and contacts of the estates served
+    CASE_REGISTER = "case.register"  # register a contact (every department's staff can be the first contact)
+    CASE_SUPERVISE = "case.supervise"  # reassign, void, override missing documents
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,14 @@ class Role:
     caps: frozenset[str]
 
 
-_ALL_VIEW = {Cap.DIRECTORY_VIEW, Cap.STAFF_VIEW}
+_ALL_VIEW = {Cap.DIRECTORY_VIEW, Cap.STAFF_VIEW, Cap.CASE_VIEW, Cap.CASE_REGISTER}
 _DESK = _ALL_VIEW | {Cap.PERSONAL_REVEAL}
 _MANAGE = _DESK | {
     Cap.DIRECTORY_EDIT,
     Cap.DIRECTORY_IMPORT,
     Cap.DIRECTORY_EXPORT,
     Cap.ACCESS_LOG_VIEW,
+    Cap.CASE_SUPERVISE,
 }
 
 ROLES: dict[str, Role] = {

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Make sure Debian's Chromium and a CJK font are present for the page tests.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing ${need[*]} (Debian packages) for the page tests…"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "The page tests need these Debian packages: ${need[*]}" >&2
+  echo "Install them with:  sudo apt-get install ${need[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,99 @@
+"""Chinese full-text search over cases: jieba-segmented text in SQLite FTS5 or PostgreSQL GIN.
+
+The case's ``search_text`` holds its words separated by spaces (jieba's search mode, which also
+keeps the shorter words inside longer ones). SQLite indexes it in an FTS5 table kept in step by
+triggers; PostgreSQL in a GIN index on ``to_tsvector('simple', search_text)``. A query is cut in
+jieba's precise mode, and every word must match.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+import jieba
+from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
+
+jieba.setLogLevel(logging.WARNING)
+
+_WORD = re.compile(r"\w", re.UNICODE)
+FTS_TABLE = "cases_case_fts"
+
+
+def _words(tokens: Iterable[str]) -> list[str]:
+    return [t.strip().lower() for t in tokens if t.strip() and _WORD.search(t)]
+
+
+def segment_for_index(*texts: str) -> str:
+    """Return the searchable words of the texts, separated by spaces."""
+    words: list[str] = []
+    for text in texts:
+        if text:
+            words.extend(_words(jieba.cut_for_search(text)))
+    return " ".join(words)
+
+
+def query_words(query: str) -> list[str]:
+    """Return the words of a search query (precise mode), without duplicates."""
+    seen: dict[str, None] = {}
+    for word in _words(jieba.cut(query)):
+        seen.setdefault(word.replace('"', ""), None)
+    return [w for w in seen if w]
+
+
+def filter_by_text(queryset: QuerySet, query: str) -> QuerySet:  # type: ignore[type-arg]
+    """Return the cases whose text contains every word of the query, using the full-text index."""
+    words = query_words(query)
+    if not words:
+        return queryset.none()
+    table = queryset.model._meta.db_table
+    if connection.vendor == "postgresql":
+        condition = RawSQL(
+            f"to_tsvector('simple', \"{table}\".\"search_text\") @@ plainto_tsquery('simple', %s)",
+            [" ".join(words)],
+            output_field=BooleanField(),
+        )
+        return queryset.filter(condition)
+    match = " ".join(f'"{w}"' for w in words)
+    ids = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])  # noqa: S608 - constant
+    return queryset.filter(pk__in=ids)
+
+
+SQLITE_SETUP = [
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+    "search_text, content='cases_case', content_rowid='id', tokenize='unicode61')",
+    f"CREATE TRIGGER IF NOT EXISTS cases_case_fts_ai AFTER INSERT ON cases_case BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text); END",
+    f"CREATE TRIGGER IF NOT EXISTS cases_case_fts_ad AFTER DELETE ON cases_case BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    f"CREATE TRIGGER IF NOT EXISTS cases_case_fts_au AFTER UPDATE OF search_text ON cases_case BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+    f"INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text); END",
+]
+SQLITE_TEARDOWN = [
+    "DROP TRIGGER IF EXISTS cases_case_fts_au",
+    "DROP TRIGGER IF EXISTS cases_case_fts_ad",
+    "DROP TRIGGER IF EXISTS cases_case_fts_ai",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+]
+POSTGRES_SETUP = [
+    "CREATE INDEX IF NOT EXISTS cases_case_search_gin ON cases_case USING gin (to_tsvector('simple', search_text))"
+]
+POSTGRES_TEARDOWN = ["DROP INDEX IF EXISTS cases_case_search_gin"]
+
+
+def install_index(schema_editor) -> None:  # type: ignore[no-untyped-def]
+    """Create the full-text index for the database in use (called from a migration)."""
+    statements = SQLITE_SETUP if schema_editor.connection.vendor == "sqlite" else POSTGRES_SETUP
+    for sql in statements:
+        schema_editor.execute(sql)
+
+
+def remove_index(schema_editor) -> None:  # type: ignore[no-untyped-def]
+    """Drop the full-text index (migration reverse)."""
+    statements = SQLITE_TEARDOWN if schema_editor.connection.vendor == "sqlite" else POSTGRES_TEARDOWN
+    for sql in statements:
+        schema_editor.execute(sql)

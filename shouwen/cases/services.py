@@ -1,0 +1,590 @@
+"""Service functions for contacts and cases: every rule of first-contact accountability lives here.
+
+Each function locks the case row, checks the transition table, changes the case and appends to
+its timeline in one transaction. Views and the API call these; tests create data through them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwen.cases import transitions
+from shouwen.cases.models import (
+    PROCEDURE_CATEGORIES,
+    REPAIR_CATEGORIES,
+    Attribution,
+    Case,
+    CaseCounter,
+    CaseDocument,
+    CaseEvent,
+    CaseNote,
+    CaseStatus,
+    Category,
+    Contact,
+    Handover,
+    HandoverStatus,
+    OneTimeNotice,
+    Responsibility,
+)
+from shouwen.cases.search import segment_for_index
+from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
+from shouwen.directory.phones import normalize_phone
+from shouwen.procedures.models import Procedure
+
+Kind = CaseEvent.Kind
+
+# Categories whose case, once handled, waits for a return visit before it is closed.
+RETURN_VISIT_CATEGORIES = REPAIR_CATEGORIES | {Category.COMPLAINT}
+
+
+class CaseConflict(Exception):
+    """The case changed under the request (e.g. the handover was already accepted): answer 409."""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _lock(case: Case) -> Case:
+    """Return the case re-read under a row lock (PostgreSQL) inside the current transaction."""
+    return Case.objects.select_for_update().select_related("estate").get(pk=case.pk)
+
+
+def _event(case: Case, actor: Staff | None, kind: str, text: str = "", **data: object) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, actor=actor, kind=kind, text=text, data=data)
+
+
+def _save(case: Case, *fields: str) -> None:
+    """Save the named fields, bump the version and the update time."""
+    case.version = F("version") + 1  # type: ignore[assignment]
+    case.updated_at = timezone.now()
+    case.save(update_fields=[*fields, "version", "updated_at"])
+    case.refresh_from_db(fields=["version"])
+
+
+def _required(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(message)
+    return text
+
+
+def _current(case: Case) -> Responsibility | None:
+    return case.responsibilities.filter(ended_at__isnull=True).first()
+
+
+def _give_to(case: Case, holder: Staff, via: str, note: str = "", handover: Handover | None = None) -> None:
+    """Make ``holder`` the one accountable person: end the current link and start a new one."""
+    now = timezone.now()
+    case.responsibilities.filter(ended_at__isnull=True).update(ended_at=now)
+    Responsibility.objects.create(case=case, holder=holder, started_at=now, via=via, handover=handover, note=note)
+    case.accountable = holder
+    case.department = holder.department
+    case.assignment_requested = False
+
+
+def _end_responsibility(case: Case) -> None:
+    case.responsibilities.filter(ended_at__isnull=True).update(ended_at=timezone.now())
+    case.accountable = None
+
+
+def _serves(staff: Staff, estate: Estate) -> bool:
+    from shouwen.access.scope import can_see_estate
+
+    return staff.is_active and can_see_estate(staff.user, estate.pk)
+
+
+def next_case_number(estate: Estate, when: datetime) -> str:
+    """Return the next case number of the estate for the day: LJY-20261129-0007."""
+    day = timezone.localdate(when)
+    counter = CaseCounter.objects.filter(estate=estate, day=day)
+    if not counter.update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.create(estate=estate, day=day, last=1)
+        except IntegrityError:  # another registration created the day's row first
+            counter.update(last=F("last") + 1)
+    last = counter.values_list("last", flat=True).get()
+    return f"{estate.code}-{day:%Y%m%d}-{last:04d}"
+
+
+def refresh_search_text(case: Case) -> None:
+    """Recompute the words the case can be found by."""
+    origin = case.origin
+    unit = case.unit.label if case.unit_id else ""
+    area = case.public_area.name if case.public_area_id else ""
+    case.search_text = segment_for_index(
+        case.number, case.summary, origin.content, origin.caller_name, unit, area, origin.location,
+        origin.incident, origin.demand, case.resolution, case.get_category_display(),
+    )
+
+
+# ---------------------------------------------------------------- intake
+
+
+@transaction.atomic
+def register_contact(
+    staff: Staff,
+    *,
+    estate: Estate,
+    channel: str,
+    category: str,
+    content: str,
+    caller_name: str = "",
+    caller_phone: str = "",
+    resident: Resident | None = None,
+    unit: Unit | None = None,
+    public_area: PublicArea | None = None,
+    location: str = "",
+    answered_on_spot: bool = False,
+    answer: str = "",
+    severity: str = "",
+    complained_party: str = "",
+    complained_department: Department | None = None,
+    incident: str = "",
+    demand: str = "",
+    preferred_time: str = "",
+    procedure: Procedure | None = None,
+    documents_provided: Sequence[int] = (),
+    received_at: datetime | None = None,
+) -> Contact:
+    """Register a call, visit or letter; answered on the spot it is closed, otherwise it opens a case.
+
+    The staff member who registers it becomes the case's first-contact responsible person
+    (首问责任人), whatever their department.
+    """
+    from shouwen.access.permissions import can
+    from shouwen.access.roles import Cap
+
+    if not can(staff.user, Cap.CASE_REGISTER) or not _serves(staff, estate):
+        raise transitions.CaseActionDenied(_("您不能为该小区登记来电来访。"))
+    content = _required(content, _("请填写来电来访内容。"))
+    if category not in Category.values:
+        raise ValidationError(_("请选择正确的类别。"))
+    for obj, label in ((resident, _("住户")), (public_area, _("公共区域")), (complained_department, _("部门"))):
+        if obj is not None and obj.estate_id != estate.pk:
+            raise ValidationError(_("%(what)s不属于该小区。") % {"what": label})
+    if unit is not None and unit.building.estate_id != estate.pk:
+        raise ValidationError(_("房屋不属于该小区。"))
+    if category == Category.COMPLAINT and not severity and not answered_on_spot:
+        severity = "minor"
+    if category in PROCEDURE_CATEGORIES and procedure is not None and procedure.category != category:
+        raise ValidationError(_("所选手续与类别不符。"))
+    if answered_on_spot:
+        answer = _required(answer, _("当场答复的来电来访必须填写答复内容。"))
+    now = timezone.now()
+    contact = Contact.objects.create(
+        estate=estate,
+        channel=channel,
+        received_at=received_at or now,
+        registered_by=staff,
+        registered_at=now,
+        caller_name=caller_name.strip()[:60],
+        caller_phone=normalize_phone(caller_phone)[:20],
+        resident=resident,
+        unit=unit,
+        public_area=public_area,
+        location=location.strip()[:100],
+        category=category,
+        content=content,
+        answered_on_spot=answered_on_spot,
+        answer=answer,
+        severity=severity,
+        complained_party=complained_party.strip()[:60],
+        complained_department=complained_department,
+        incident=incident,
+        demand=demand,
+        preferred_time=preferred_time.strip()[:60],
+    )
+    if answered_on_spot:
+        return contact
+    case = Case(
+        number=next_case_number(estate, contact.received_at),
+        estate=estate,
+        origin=contact,
+        category=category,
+        severity=severity,
+        status=CaseStatus.OPEN,
+        summary=content.replace("\n", " ")[:80],
+        resident=resident,
+        unit=unit,
+        public_area=public_area,
+        first_contact=staff,
+        accountable=staff,
+        department=staff.department,
+        procedure=procedure,
+        visit_count=1 if channel == "visit" else 0,
+        created_at=now,
+        updated_at=now,
+    )
+    if procedure is not None:
+        case.status = CaseStatus.AWAITING_DOCUMENTS
+    refresh_search_text(case)
+    case.save()
+    contact.case = case
+    contact.save(update_fields=["case"])
+    Responsibility.objects.create(case=case, holder=staff, started_at=now, via=Responsibility.Via.REGISTERED)
+    _event(case, staff, Kind.REGISTERED, content, channel=channel, number=case.number)
+    if procedure is not None:
+        items = list(procedure.items.filter(active=True))
+        CaseDocument.objects.bulk_create([CaseDocument(case=case, item=i) for i in items])
+        if documents_provided:
+            _tick(case, staff, documents_provided)
+        if not missing_documents(case):
+            case.status = CaseStatus.OPEN
+            _save(case, "status")
+    return contact
+
+
+@transaction.atomic
+def record_visit(staff: Staff, case: Case, *, channel: str, content: str) -> Contact:
+    """Register another call or visit about an existing case (it is counted, the case keeps its holder)."""
+    case = _lock(case)
+    transitions.check("record_visit", staff, case)
+    content = _required(content, _("请填写来电来访内容。"))
+    contact = Contact.objects.create(
+        estate=case.estate,
+        channel=channel,
+        registered_by=staff,
+        caller_name=case.origin.caller_name,
+        caller_phone=case.origin.caller_phone,
+        resident=case.resident,
+        unit=case.unit,
+        public_area=case.public_area,
+        category=case.category,
+        content=content,
+        case=case,
+    )
+    if channel == "visit":
+        case.visit_count += 1
+        _save(case, "visit_count")
+    _event(case, staff, Kind.CONTACT, content, channel=channel, visit_count=case.visit_count)
+    return contact
+
+
+# ---------------------------------------------------------------- the accountability chain
+
+
+@transaction.atomic
+def hand_over(
+    staff: Staff, case: Case, *, note: str, to_department: Department | None = None, to_staff: Staff | None = None
+) -> Handover:
+    """Hand the case to a department or a named person; the giver stays accountable until accepted."""
+    case = _lock(case)
+    transitions.check("hand_over", staff, case)
+    note = _required(note, _("转办必须填写交接说明。"))
+    if to_department is None and to_staff is None:
+        raise ValidationError(_("请选择接收部门或接收人。"))
+    if to_department is not None and to_department.estate_id != case.estate_id:
+        raise ValidationError(_("接收部门不属于该小区。"))
+    if to_staff is not None:
+        if not _serves(to_staff, case.estate):
+            raise ValidationError(_("接收人不服务于该小区或已离职。"))
+        if to_staff.pk == case.accountable_id:
+            raise ValidationError(_("接收人已是当前责任人。"))
+        if to_department is not None and to_staff.department_id != to_department.pk:
+            raise ValidationError(_("接收人不属于所选部门。"))
+    handover = Handover.objects.create(
+        case=case, from_staff=case.accountable, to_department=to_department, to_staff=to_staff, note=note
+    )
+    receiver = str(to_staff or to_department)
+    _event(case, staff, Kind.HANDOVER, note, handover=handover.pk, to=receiver)
+    _save(case)
+    return handover
+
+
+def _lock_pending(handover: Handover) -> tuple[Case, Handover]:
+    case = _lock(handover.case)
+    fresh = Handover.objects.select_for_update().get(pk=handover.pk)
+    if fresh.status != HandoverStatus.PENDING:
+        raise CaseConflict(
+            _("该转办已被处理（%(status)s），请刷新页面。") % {"status": fresh.get_status_display()}
+        )
+    return case, fresh
+
+
+@transaction.atomic
+def accept_handover(staff: Staff, handover: Handover) -> Case:
+    """Accept a pending handover: the receiver becomes the accountable person from now on."""
+    case, handover = _lock_pending(handover)
+    transitions.check("accept_handover", staff, case)
+    handover.status = HandoverStatus.ACCEPTED
+    handover.decided_at = timezone.now()
+    handover.decided_by = staff
+    handover.save(update_fields=["status", "decided_at", "decided_by"])
+    _give_to(case, staff, Responsibility.Via.HANDOVER, note=handover.note, handover=handover)
+    _event(case, staff, Kind.HANDOVER_ACCEPTED, handover.note, handover=handover.pk)
+    _save(case, "accountable", "department", "assignment_requested")
+    return case
+
+
+@transaction.atomic
+def return_handover(staff: Staff, handover: Handover, *, reason: str) -> Case:
+    """Send a pending handover back with a reason; the giver stays accountable."""
+    reason = _required(reason, _("退回必须说明原因。"))
+    case, handover = _lock_pending(handover)
+    transitions.check("return_handover", staff, case)
+    handover.status = HandoverStatus.RETURNED
+    handover.decided_at = timezone.now()
+    handover.decided_by = staff
+    handover.reason = reason
+    handover.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    _event(case, staff, Kind.HANDOVER_RETURNED, reason, handover=handover.pk)
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def cancel_handover(staff: Staff, handover: Handover, *, reason: str = "") -> Case:
+    """Withdraw a pending handover (the giver or a supervisor)."""
+    case, handover = _lock_pending(handover)
+    transitions.check("cancel_handover", staff, case)
+    handover.status = HandoverStatus.CANCELLED
+    handover.decided_at = timezone.now()
+    handover.decided_by = staff
+    handover.reason = reason.strip()
+    handover.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    _event(case, staff, Kind.HANDOVER_CANCELLED, reason, handover=handover.pk)
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def keep_in_stead(staff: Staff, case: Case, *, department: Department, note: str = "") -> Case:
+    """Record that the department had nobody on duty and the holder keeps the case for now (先行接收)."""
+    case = _lock(case)
+    transitions.check("keep_in_stead", staff, case)
+    if department.estate_id != case.estate_id:
+        raise ValidationError(_("该部门不属于本小区。"))
+    text = note.strip() or _("%(dept)s暂无人在岗，由首问责任人先行接收，稍后转办。") % {"dept": department.name}
+    _event(case, staff, Kind.KEPT, text, department=department.pk)
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def request_assignment(staff: Staff, case: Case, *, note: str) -> Case:
+    """Ask a supervisor to name a handler; the holder stays accountable meanwhile."""
+    case = _lock(case)
+    transitions.check("request_assignment", staff, case)
+    note = _required(note, _("请说明需要指派的原因。"))
+    case.assignment_requested = True
+    _event(case, staff, Kind.ASSIGNMENT_REQUESTED, note)
+    _save(case, "assignment_requested")
+    return case
+
+
+@transaction.atomic
+def reassign(staff: Staff, case: Case, *, to_staff: Staff, note: str) -> Case:
+    """A supervisor names the handler, who is accountable at once; a pending handover is withdrawn."""
+    case = _lock(case)
+    transitions.check("reassign", staff, case)
+    note = _required(note, _("指派必须填写说明。"))
+    if not _serves(to_staff, case.estate):
+        raise ValidationError(_("被指派人不服务于该小区或已离职。"))
+    if to_staff.pk == case.accountable_id:
+        raise ValidationError(_("被指派人已是当前责任人。"))
+    pending = case.handovers.filter(status=HandoverStatus.PENDING)
+    for h in pending:
+        h.status = HandoverStatus.CANCELLED
+        h.decided_at = timezone.now()
+        h.decided_by = staff
+        h.reason = _("领导已直接指派处理人")
+        h.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    _give_to(case, to_staff, Responsibility.Via.REASSIGNED, note=note)
+    _event(case, staff, Kind.REASSIGNED, note, to=to_staff.pk)
+    _save(case, "accountable", "department", "assignment_requested")
+    return case
+
+
+# ---------------------------------------------------------------- handling
+
+
+@transaction.atomic
+def record_attribution(staff: Staff, case: Case, *, attribution: str, note: str = "") -> Case:
+    """Record whose fault the underlying problem is (物业、装修、开发商遗留、自然、住户或邻居)."""
+    case = _lock(case)
+    transitions.check("record_attribution", staff, case)
+    if attribution not in Attribution.values:
+        raise ValidationError(_("请选择责任归属。"))
+    case.attribution = attribution
+    case.attribution_note = note.strip()[:200]
+    _event(case, staff, Kind.ATTRIBUTION, case.attribution_note, attribution=attribution)
+    _save(case, "attribution", "attribution_note")
+    return case
+
+
+@transaction.atomic
+def add_note(staff: Staff, case: Case, *, text: str, to_resident: bool = False) -> CaseNote:
+    """Add an internal note, or record a message given to the resident (kept apart)."""
+    case = _lock(case)
+    transitions.check("add_message" if to_resident else "add_note", staff, case)
+    text = _required(text, _("请填写内容。"))
+    kind = CaseNote.Kind.TO_RESIDENT if to_resident else CaseNote.Kind.INTERNAL
+    note = CaseNote.objects.create(case=case, kind=kind, author=staff, text=text)
+    _event(case, staff, Kind.MESSAGE if to_resident else Kind.NOTE, text, note=note.pk)
+    _save(case)
+    return note
+
+
+@transaction.atomic
+def resolve_case(staff: Staff, case: Case, *, resolution: str) -> Case:
+    """Record the result; repairs and complaints then wait for a return visit, the rest are closed."""
+    case = _lock(case)
+    transitions.check("resolve", staff, case)
+    case.resolution = _required(resolution, _("请填写处理结果。"))
+    now = timezone.now()
+    case.resolved_at = now
+    _event(case, staff, Kind.RESOLVED, case.resolution)
+    if case.category in RETURN_VISIT_CATEGORIES:
+        case.status = CaseStatus.RESOLVED
+    else:
+        case.status = CaseStatus.CLOSED
+        case.closed_at = now
+        _end_responsibility(case)
+        _event(case, staff, Kind.CLOSED, "")
+    refresh_search_text(case)
+    _save(case, "resolution", "resolved_at", "status", "closed_at", "accountable", "search_text")
+    return case
+
+
+@transaction.atomic
+def reopen_case(staff: Staff, case: Case, *, reason: str) -> Case:
+    """Reopen a handled case (e.g. the resident is not satisfied); the last holder takes it again."""
+    case = _lock(case)
+    transitions.check("reopen", staff, case)
+    reason = _required(reason, _("请说明重新打开的原因。"))
+    case.status = CaseStatus.OPEN
+    case.resolved_at = None
+    _event(case, staff, Kind.REOPENED, reason)
+    _save(case, "status", "resolved_at")
+    return case
+
+
+@transaction.atomic
+def close_case(staff: Staff, case: Case, *, note: str = "") -> Case:
+    """Close a handled case; nobody is accountable for it any more."""
+    case = _lock(case)
+    transitions.check("close", staff, case)
+    case.status = CaseStatus.CLOSED
+    case.closed_at = timezone.now()
+    _end_responsibility(case)
+    _event(case, staff, Kind.CLOSED, note.strip())
+    _save(case, "status", "closed_at", "accountable")
+    return case
+
+
+@transaction.atomic
+def decline_case(staff: Staff, case: Case, *, explanation: str) -> Case:
+    """Close an unreasonable request as declined, with the explanation given to the resident."""
+    case = _lock(case)
+    transitions.check("decline", staff, case)
+    case.status_reason = _required(explanation, _("婉拒必须记录向住户说明的理由。"))
+    case.status = CaseStatus.DECLINED
+    case.closed_at = timezone.now()
+    _end_responsibility(case)
+    _event(case, staff, Kind.DECLINED, case.status_reason)
+    _save(case, "status", "status_reason", "closed_at", "accountable")
+    return case
+
+
+@transaction.atomic
+def void_case(staff: Staff, case: Case, *, reason: str) -> Case:
+    """A supervisor voids a mistaken registration; it stays visible and is counted as void."""
+    case = _lock(case)
+    transitions.check("void", staff, case)
+    case.status_reason = _required(reason, _("作废必须填写原因。"))
+    case.handovers.filter(status=HandoverStatus.PENDING).update(
+        status=HandoverStatus.CANCELLED, decided_at=timezone.now(), decided_by=staff, reason=_("事项已作废")
+    )
+    case.status = CaseStatus.VOID
+    case.closed_at = timezone.now()
+    _end_responsibility(case)
+    _event(case, staff, Kind.VOIDED, case.status_reason)
+    _save(case, "status", "status_reason", "closed_at", "accountable")
+    return case
+
+
+# ---------------------------------------------------------------- documents (一次性告知)
+
+
+def _tick(case: Case, staff: Staff, item_ids: Sequence[int]) -> list[str]:
+    now = timezone.now()
+    rows = case.documents.filter(item_id__in=list(item_ids), provided=False).select_related("item")
+    ticked = [r.item.text for r in rows]
+    rows.update(provided=True, ticked_by=staff, ticked_at=now)
+    if ticked:
+        _event(case, staff, Kind.DOCUMENTS, "、".join(ticked), items=list(item_ids))
+    return ticked
+
+
+def missing_documents(case: Case) -> list[str]:
+    """Return the required documents of the case's procedure not yet provided, in checklist order."""
+    return list(
+        case.documents.filter(provided=False, item__required=True)
+        .order_by("item__order", "item__pk")
+        .values_list("item__text", flat=True)
+    )
+
+
+@transaction.atomic
+def tick_documents(staff: Staff, case: Case, *, item_ids: Sequence[int]) -> list[str]:
+    """Tick the documents the resident has now brought; return what is still missing."""
+    case = _lock(case)
+    transitions.check("tick_documents", staff, case)
+    _tick(case, staff, item_ids)
+    _save(case)
+    return missing_documents(case)
+
+
+def notice_text(case: Case, missing: Sequence[str]) -> str:
+    """Return the one complete notice of everything still missing (for print or a text message)."""
+    lines = [
+        _("【%(estate)s客服中心】一次性告知：您办理的“%(proc)s”（编号 %(number)s）还需补充以下资料：")
+        % {"estate": case.estate.name, "proc": case.procedure.name if case.procedure else "", "number": case.number}
+    ]
+    lines += [f"{i}. {text}" for i, text in enumerate(missing, 1)]
+    lines.append(_("请一次带齐以上资料前来办理。如有疑问请致电客服中心。"))
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def give_one_time_notice(staff: Staff, case: Case, *, channel: str) -> OneTimeNotice:
+    """Record that the resident was told in one go everything still missing."""
+    case = _lock(case)
+    transitions.check("give_notice", staff, case)
+    if channel not in OneTimeNotice.Channel.values:
+        raise ValidationError(_("请选择告知方式。"))
+    missing = missing_documents(case)
+    if not missing:
+        raise ValidationError(_("资料已齐全，无需告知。"))
+    notice = OneTimeNotice.objects.create(
+        case=case, given_by=staff, channel=channel, missing=missing, text=notice_text(case, missing)
+    )
+    _event(case, staff, Kind.NOTICE, notice.text, channel=channel, missing=missing)
+    _save(case)
+    return notice
+
+
+@transaction.atomic
+def accept_for_processing(staff: Staff, case: Case, *, override_reason: str = "") -> Case:
+    """Accept a procedure for processing: all documents ticked, or a supervisor overrides with a reason."""
+    case = _lock(case)
+    transitions.check("accept_for_processing", staff, case)
+    missing = missing_documents(case)
+    if missing:
+        if not transitions.is_supervisor(staff, case):
+            raise ValidationError(
+                _("资料未齐（缺：%(missing)s），不能受理；如需先行受理请由主管填写原因。") % {"missing": "、".join(missing)}
+            )
+        case.documents_override_reason = _required(override_reason, _("资料未齐先行受理，必须填写原因。"))[:200]
+    case.status = CaseStatus.OPEN
+    _event(case, staff, Kind.ACCEPTED_FOR_PROCESSING, case.documents_override_reason, missing=missing)
+    _save(case, "status", "documents_override_reason")
+    return case

@@ -1,0 +1,39 @@
+"""`shouwen demo-data`: load the deterministic demo company (skips if data exists)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from shouwen.directory.demo import DEMO_PASSWORD, DEMO_STAFF, load_demo_data
+from shouwen.directory.models import Company
+
+
+class Command(BaseCommand):
+    help = "Load demo data: one company, two estates of ~1,000 units, 20 staff (only into an empty database)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if data exists")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if Company.objects.exists():
+            if options["if_empty"]:
+                self.stdout.write("Demo data: the database already has data; nothing loaded.")
+                return
+            self.stderr.write("The database already has data; demo data loads only into an empty database.")
+            raise SystemExit(1)
+        load_demo_data(seed=options["seed"])
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        print_sign_ins(self.stdout.write)
+
+
+def print_sign_ins(write: Any) -> None:
+    """Print the demo sign-ins (username, staff number, role) and the shared password."""
+    from shouwen.access.roles import ROLES
+
+    write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
+    for s in DEMO_STAFF:
+        roles = "、".join(str(ROLES[r].label) for r in s.roles)
+        write(f"  {s.username:<10} {s.staff_no:<6} {s.name:<6} {roles} {'/'.join(s.estates) or '全公司'}")
