@@ -1,9 +1,37 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+"""URL map of the REST API under /api/v1/: directory endpoints, me/, the schema and its docs pages."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from shouwen.access.permissions import IsStaffMember
+from shouwen.api.views import directory
+from shouwen.api.views.me import MeView
 
 app_name = "api"
 
+router = DefaultRouter()
+router.register("estates", directory.EstateViewSet, basename="estate")
+router.register("buildings", directory.BuildingViewSet, basename="building")
+router.register("units", directory.UnitViewSet, basename="unit")
+router.register("public-areas", directory.PublicAreaViewSet, basename="public-area")
+router.register("residents", directory.ResidentViewSet, basename="resident")
+router.register("occupancies", directory.OccupancyViewSet, basename="occupancy")
+router.register("departments", directory.DepartmentViewSet, basename="department")
+router.register("staff", directory.StaffViewSet, basename="staff")
+
+# drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
+_staff_only = {"permission_classes": [IsStaffMember]}
+
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("me/", MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(**_staff_only), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", **_staff_only), name="docs"),
+    path(
+        "redoc/",
+        # Our template drops the Google Fonts links of the stock one: site networks may have no internet.
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html", **_staff_only),
+        name="redoc",
+    ),
+    path("", include(router.urls)),
 ]

@@ -33,7 +33,9 @@ class Estate(models.Model):
 
     ESTATE_LOOKUP = "pk"
 
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="estates", verbose_name=_("物业公司"))
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="estates", verbose_name=_("物业公司")
+    )
     code = models.CharField(
         _("编码"),
         max_length=12,
@@ -57,7 +59,9 @@ class Building(models.Model):
 
     ESTATE_LOOKUP = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("小区"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("小区")
+    )
     code = models.CharField(_("楼栋编号"), max_length=20, help_text=_("例如 3，住户口中的“3栋”"))
     name = models.CharField(_("楼栋名称"), max_length=50)
     floors = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True)
@@ -85,7 +89,9 @@ class Unit(models.Model):
 
     ESTATE_LOOKUP = "building__estate"
 
-    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("楼栋"))
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("楼栋")
+    )
     entrance = models.CharField(_("单元"), max_length=10, blank=True, default="")
     number = models.CharField(_("房号"), max_length=20)
     floor = models.SmallIntegerField(_("楼层"), null=True, blank=True)
@@ -135,7 +141,9 @@ class PublicArea(models.Model):
 
     ESTATE_LOOKUP = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="public_areas", verbose_name=_("小区"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="public_areas", verbose_name=_("小区")
+    )
     building = models.ForeignKey(
         Building,
         on_delete=models.PROTECT,
@@ -146,7 +154,9 @@ class PublicArea(models.Model):
     )
     kind = models.CharField(_("类型"), max_length=12, choices=PublicAreaKind.choices)
     name = models.CharField(_("名称"), max_length=100)
-    in_service_date = models.DateField(_("启用日期"), null=True, blank=True, help_text=_("公共设施保修期从此日起算"))
+    in_service_date = models.DateField(
+        _("启用日期"), null=True, blank=True, help_text=_("公共设施保修期从此日起算")
+    )
 
     class Meta:
         verbose_name = _("公共区域")
@@ -168,8 +178,12 @@ class Resident(models.Model):
 
     ESTATE_LOOKUP = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="residents", verbose_name=_("小区"))
-    kind = models.CharField(_("类别"), max_length=10, choices=ResidentKind.choices, default=ResidentKind.PERSON)
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="residents", verbose_name=_("小区")
+    )
+    kind = models.CharField(
+        _("类别"), max_length=10, choices=ResidentKind.choices, default=ResidentKind.PERSON
+    )
     name = models.CharField(_("姓名/单位名称"), max_length=100, db_index=True)
     id_number = models.CharField(_("证件号码"), max_length=30, blank=True, default="")
     notes = models.TextField(_("备注"), blank=True, default="")
@@ -195,10 +209,14 @@ class ResidentPhone(models.Model):
 
     ESTATE_LOOKUP = "resident__estate"
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="phones", verbose_name=_("住户"))
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="phones", verbose_name=_("住户")
+    )
     number = models.CharField(_("电话号码"), max_length=20)
     reversed_number = models.CharField(max_length=20, editable=False, db_index=True)
-    label = models.CharField(_("说明"), max_length=20, blank=True, default="", help_text=_("例如 本人、家属、办公"))
+    label = models.CharField(
+        _("说明"), max_length=20, blank=True, default="", help_text=_("例如 本人、家属、办公")
+    )
 
     class Meta:
         verbose_name = _("住户电话")
@@ -227,9 +245,15 @@ class Occupancy(models.Model):
 
     ESTATE_LOOKUP = "unit__building__estate"
 
-    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("住户"))
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("房屋"))
-    role = models.CharField(_("身份"), max_length=16, choices=OccupancyRole.choices, default=OccupancyRole.OWNER)
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("住户")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("房屋")
+    )
+    role = models.CharField(
+        _("身份"), max_length=16, choices=OccupancyRole.choices, default=OccupancyRole.OWNER
+    )
     start_date = models.DateField(_("开始日期"), null=True, blank=True)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
 
@@ -240,7 +264,9 @@ class Occupancy(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["resident", "unit", "role"], name="occupancy_unique_role"),
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="occupancy_dates_ordered",
             ),
         ]
@@ -270,7 +296,9 @@ class Department(models.Model):
 
     ESTATE_LOOKUP = "estate"
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="departments", verbose_name=_("小区"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="departments", verbose_name=_("小区")
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=DepartmentKind.choices)
     name = models.CharField(_("名称"), max_length=50)
     phone = models.CharField(_("电话"), max_length=30, blank=True, default="")
@@ -299,7 +327,9 @@ class Staff(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff", verbose_name=_("登录账号")
     )
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="staff", verbose_name=_("物业公司"))
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="staff", verbose_name=_("物业公司")
+    )
     staff_no = models.CharField(_("工号"), max_length=20, unique=True)
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("电话"), max_length=20, blank=True, default="")

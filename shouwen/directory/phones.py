@@ -24,7 +24,9 @@ def normalize_phone(raw: str) -> str:
 def validate_phone(raw: str) -> str:
     """Return the normalised number or raise ValidationError with a message for the user."""
     number = normalize_phone(raw)
-    if not number.isdigit() or not (MOBILE.match(number) or (LANDLINE.match(number) and not number.startswith("1"))):
+    if not number.isdigit() or not (
+        MOBILE.match(number) or (LANDLINE.match(number) and not number.startswith("1"))
+    ):
         raise ValidationError(
             _("电话号码“%(number)s”格式不正确：手机号应为以 1 开头的 11 位数字，座机为区号加 7–8 位号码"),
             params={"number": raw},

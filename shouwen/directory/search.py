@@ -56,7 +56,9 @@ def search_residents(queryset: QuerySet[Resident], query: str) -> QuerySet[Resid
     matches = Q(pk__in=[])
     ref = parse_unit_shorthand(query)
     if ref is not None:
-        current = Occupancy.objects.filter(Occupancy.current_q(), unit__in=find_units(Unit.objects.all(), ref))
+        current = Occupancy.objects.filter(
+            Occupancy.current_q(), unit__in=find_units(Unit.objects.all(), ref)
+        )
         matches |= Q(occupancies__in=current)
     digits = normalize_phone(query)
     if digits.isdigit() and len(digits) >= 4:

@@ -30,7 +30,9 @@ def create_departments(estate: Estate) -> list[Department]:
     """Create the standard departments of an estate's office (客服, 工程维修, 安护, …) if missing."""
     result = []
     for kind in DepartmentKind:
-        dept, _ = Department.objects.get_or_create(estate=estate, kind=kind, defaults={"name": str(kind.label)})
+        dept, _ = Department.objects.get_or_create(
+            estate=estate, kind=kind, defaults={"name": str(kind.label)}
+        )
         result.append(dept)
     return result
 

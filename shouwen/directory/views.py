@@ -34,14 +34,18 @@ class ResidentListView(CapabilityRequiredMixin, ListView):
             qs = qs.filter(estate_id=int(estate))
         query = self.request.GET.get("q", "")
         results = search_residents(qs, query) if query.strip() else qs
-        return results.select_related("estate").prefetch_related(
-            Prefetch("phones", queryset=ResidentPhone.objects.order_by("pk")),
-            Prefetch(
-                "occupancies",
-                queryset=Occupancy.objects.filter(Occupancy.current_q()).select_related("unit__building"),
-                to_attr="current_occupancies_list",
-            ),
-        ).order_by("estate__code", "name", "pk")
+        return (
+            results.select_related("estate")
+            .prefetch_related(
+                Prefetch("phones", queryset=ResidentPhone.objects.order_by("pk")),
+                Prefetch(
+                    "occupancies",
+                    queryset=Occupancy.objects.filter(Occupancy.current_q()).select_related("unit__building"),
+                    to_attr="current_occupancies_list",
+                ),
+            )
+            .order_by("estate__code", "name", "pk")
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -143,8 +147,7 @@ class BuildingDetailView(CapabilityRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["units"] = self.object.units.annotate(
-            occupant_count=Count("occupancies")
-        ).order_by("entrance", "floor", "number")
+        ctx["units"] = self.object.units.annotate(occupant_count=Count("occupancies")).order_by(
+            "entrance", "floor", "number"
+        )
         return ctx
-
