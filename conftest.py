@@ -83,3 +83,27 @@ def page(browser):
     yield pg
     context.close()
 
+
+@pytest.fixture
+def live_world(transactional_db):
+    """The standard world, committed so that a live server thread sees it."""
+    from shouwen.core.testing import make_world
+
+    return make_world()
+
+
+def sign_in_page(page, base_url, login, password=None):
+    """Sign in through the real sign-in page."""
+    from shouwen.core.testing import PASSWORD
+
+    page.goto(base_url + "/accounts/login/")
+    page.fill("#id_username", login)
+    page.fill("#id_password", password or PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(base_url + "/")
+
+
+@pytest.fixture
+def sign_in():
+    """Return the page sign-in helper."""
+    return sign_in_page

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "shouwen.core.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -102,12 +103,14 @@ if _database_url:
         "django.db.backends.postgresql",
         "django.db.backends.sqlite3",
     ):
-        raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…)")
+        raise ImproperlyConfigured(
+            "DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…)"
+        )
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "shouwen.sqlite3",
+            "NAME": str(VAR_DIR / "shouwen.sqlite3"),
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -157,7 +160,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # never served as is: attachments go out through a view that checks the estate
+# Largest photo or PDF that may be attached to a case, in megabytes.
+SHOUWEN_ATTACHMENT_MAX_MB = envint("SHOUWEN_ATTACHMENT_MAX_MB", 10, minimum=1)
+# Text messages: the default backend writes to the log; name a gateway class to send for real.
+SHOUWEN_SMS_BACKEND = envstr("SHOUWEN_SMS_BACKEND", "shouwen.core.sms.LogSmsBackend")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -191,6 +198,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Two choice sets share the field name "channel": where a contact came from, how a notice was given.
+    "ENUM_NAME_OVERRIDES": {
+        "ContactChannelEnum": "shouwen.cases.models.Channel",
+        "NoticeChannelEnum": "shouwen.cases.models.OneTimeNotice.Channel",
+    },
 }
 
 LOGGING = {

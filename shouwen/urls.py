@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("shouwen.accounts.urls")),
     path("directory/", include("shouwen.directory.urls")),
     path("access/", include("shouwen.access.urls")),
+    path("cases/", include("shouwen.cases.urls")),
     path("api/v1/", include("shouwen.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

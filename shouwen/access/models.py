@@ -24,9 +24,15 @@ class PersonalDataAccess(models.Model):
     resident = models.ForeignKey(
         "directory.Resident", on_delete=models.PROTECT, related_name="access_log", verbose_name=_("住户")
     )
-    estate = models.ForeignKey("directory.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("小区"))
+    estate = models.ForeignKey(
+        "directory.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("小区")
+    )
     fields = models.CharField(_("查看内容"), max_length=40)
-    channel = models.CharField(_("途径"), max_length=10, choices=[("page", _("页面")), ("api", _("接口"))])
+    channel = models.CharField(
+        _("途径"),
+        max_length=10,
+        choices=[("page", _("页面")), ("api", _("接口")), ("export", _("Excel 导出"))],
+    )
     reason = models.CharField(_("事由"), max_length=200, blank=True, default="")
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
 

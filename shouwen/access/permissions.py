@@ -33,7 +33,7 @@ def is_staff_member(user: AnyUser) -> bool:
     """Return whether the user is active staff (or a superuser)."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser:  # type: ignore[union-attr]
+    if user.is_superuser:
         return True
     staff = staff_of(user)
     return staff is not None and staff.is_active

@@ -13,12 +13,21 @@ M = TypeVar("M", bound=Model)
 AnyUser = User | AnonymousUser
 
 
+def signed_in(user: AnyUser) -> User:
+    """Return the user as a signed-in User, or refuse."""
+    from django.core.exceptions import PermissionDenied
+
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied("sign-in required")
+    return user
+
+
 def staff_of(user: AnyUser):  # noqa: ANN201 - returns Staff | None
     """Return the user's Staff record, or None."""
     if not user.is_authenticated:
         return None
     try:
-        return user.staff  # type: ignore[union-attr]
+        return user.staff
     except Exception:  # RelatedObjectDoesNotExist
         return None
 
@@ -29,7 +38,7 @@ def role_codes(user: AnyUser) -> set[str]:
     staff = staff_of(user)
     if staff is not None and staff.is_active:
         codes |= staff.role_codes
-    if user.is_authenticated and user.is_superuser:  # type: ignore[union-attr]
+    if user.is_authenticated and user.is_superuser:
         codes.add("admin")
     return codes
 

@@ -14,7 +14,11 @@ class StaffNumberOrUsernameBackend(ModelBackend):
     """Accept either the username or the staff number as the login name."""
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         if username is None or password is None:
             return None

@@ -16,7 +16,9 @@ from shouwen.accounts import lockout
 class SignInForm(AuthenticationForm):
     """Username or staff number plus password; locked after repeated failures."""
 
-    username = forms.CharField(label=_("用户名或工号"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
+    username = forms.CharField(
+        label=_("用户名或工号"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True})
+    )
     password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
 
     error_messages = {

@@ -1,11 +1,11 @@
-"""URL map of the REST API under /api/v1/: directory endpoints, me/, the schema and its docs pages."""
+"""URL map of the REST API under /api/v1/: directory, contacts and cases, me/, the schema and its docs pages."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from shouwen.access.permissions import IsStaffMember
-from shouwen.api.views import directory
+from shouwen.api.views import cases, directory
 from shouwen.api.views.me import MeView
 
 app_name = "api"
@@ -19,6 +19,8 @@ router.register("residents", directory.ResidentViewSet, basename="resident")
 router.register("occupancies", directory.OccupancyViewSet, basename="occupancy")
 router.register("departments", directory.DepartmentViewSet, basename="department")
 router.register("staff", directory.StaffViewSet, basename="staff")
+router.register("contacts", cases.ContactViewSet, basename="contact")
+router.register("cases", cases.CaseViewSet, basename="case")
 
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}

@@ -86,25 +86,42 @@ class Contact(models.Model):
 
     ESTATE_LOOKUP = "estate"
 
-    estate = models.ForeignKey("directory.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("小区"))
+    estate = models.ForeignKey(
+        "directory.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("小区")
+    )
     channel = models.CharField(_("来源"), max_length=12, choices=Channel.choices)
     received_at = models.DateTimeField(_("接待时间"), default=timezone.now, db_index=True)
     registered_by = models.ForeignKey(
-        "directory.Staff", on_delete=models.PROTECT, related_name="contacts_registered", verbose_name=_("登记人")
+        "directory.Staff",
+        on_delete=models.PROTECT,
+        related_name="contacts_registered",
+        verbose_name=_("登记人"),
     )
     registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     caller_name = models.CharField(_("来电来访人"), max_length=60, blank=True, default="")
     caller_phone = models.CharField(_("联系电话"), max_length=20, blank=True, default="")
     resident = models.ForeignKey(
-        "directory.Resident", on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
+        "directory.Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
         verbose_name=_("住户"),
     )
     unit = models.ForeignKey(
-        "directory.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
+        "directory.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
         verbose_name=_("房屋"),
     )
     public_area = models.ForeignKey(
-        "directory.PublicArea", on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
+        "directory.PublicArea",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
         verbose_name=_("公共区域"),
     )
     location = models.CharField(_("具体位置"), max_length=100, blank=True, default="")
@@ -113,10 +130,16 @@ class Contact(models.Model):
     answered_on_spot = models.BooleanField(_("当场答复"), default=False)
     answer = models.TextField(_("答复内容"), blank=True, default="")
     # Complaints: who or which department is complained about, what happened, what is asked.
-    severity = models.CharField(_("投诉等级"), max_length=10, choices=Severity.choices, blank=True, default="")
+    severity = models.CharField(
+        _("投诉等级"), max_length=10, choices=Severity.choices, blank=True, default=""
+    )
     complained_party = models.CharField(_("被投诉人"), max_length=60, blank=True, default="")
     complained_department = models.ForeignKey(
-        "directory.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "directory.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("被投诉部门"),
     )
     incident = models.TextField(_("发生经过"), blank=True, default="")
@@ -124,7 +147,11 @@ class Contact(models.Model):
     # Repairs: when the resident can receive a visit.
     preferred_time = models.CharField(_("方便上门时间"), max_length=60, blank=True, default="")
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
         verbose_name=_("事项"),
     )
 
@@ -149,46 +176,81 @@ class Case(models.Model):
     ESTATE_LOOKUP = "estate"
 
     number = models.CharField(_("事项编号"), max_length=30, unique=True)
-    estate = models.ForeignKey("directory.Estate", on_delete=models.PROTECT, related_name="cases", verbose_name=_("小区"))
+    estate = models.ForeignKey(
+        "directory.Estate", on_delete=models.PROTECT, related_name="cases", verbose_name=_("小区")
+    )
     origin = models.OneToOneField(
         Contact, on_delete=models.PROTECT, related_name="opened_case", verbose_name=_("首次登记")
     )
     category = models.CharField(_("类别"), max_length=20, choices=Category.choices, db_index=True)
-    severity = models.CharField(_("投诉等级"), max_length=10, choices=Severity.choices, blank=True, default="")
+    severity = models.CharField(
+        _("投诉等级"), max_length=10, choices=Severity.choices, blank=True, default=""
+    )
     status = models.CharField(_("状态"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     summary = models.CharField(_("摘要"), max_length=80)
     resident = models.ForeignKey(
-        "directory.Resident", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        "directory.Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("住户"),
     )
     unit = models.ForeignKey(
-        "directory.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        "directory.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("房屋"),
     )
     public_area = models.ForeignKey(
-        "directory.PublicArea", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        "directory.PublicArea",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("公共区域"),
     )
     first_contact = models.ForeignKey(
-        "directory.Staff", on_delete=models.PROTECT, related_name="first_contact_cases", verbose_name=_("首问责任人")
+        "directory.Staff",
+        on_delete=models.PROTECT,
+        related_name="first_contact_cases",
+        verbose_name=_("首问责任人"),
     )
     accountable = models.ForeignKey(
-        "directory.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="accountable_cases",
+        "directory.Staff",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accountable_cases",
         verbose_name=_("当前责任人"),
     )
     department = models.ForeignKey(
-        "directory.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        "directory.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("处理部门"),
     )
     procedure = models.ForeignKey(
-        "procedures.Procedure", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        "procedures.Procedure",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
         verbose_name=_("办理手续"),
     )
-    attribution = models.CharField(_("责任归属"), max_length=14, choices=Attribution.choices, blank=True, default="")
+    attribution = models.CharField(
+        _("责任归属"), max_length=14, choices=Attribution.choices, blank=True, default=""
+    )
     attribution_note = models.CharField(_("归属说明"), max_length=200, blank=True, default="")
     resolution = models.TextField(_("处理结果"), blank=True, default="")
     status_reason = models.TextField(_("婉拒/作废原因"), blank=True, default="")
-    documents_override_reason = models.CharField(_("资料未齐受理原因"), max_length=200, blank=True, default="")
+    documents_override_reason = models.CharField(
+        _("资料未齐受理原因"), max_length=200, blank=True, default=""
+    )
     assignment_requested = models.BooleanField(_("已请领导指派"), default=False)
     visit_count = models.PositiveSmallIntegerField(_("来访次数"), default=0)
     created_at = models.DateTimeField(_("立项时间"), default=timezone.now, db_index=True)
@@ -237,7 +299,9 @@ class Responsibility(models.Model):
         REASSIGNED = "reassigned", _("领导指派")
         REOPENED = "reopened", _("重新打开")
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="responsibilities", verbose_name=_("事项"))
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="responsibilities", verbose_name=_("事项")
+    )
     holder = models.ForeignKey(
         "directory.Staff", on_delete=models.PROTECT, related_name="responsibilities", verbose_name=_("责任人")
     )
@@ -245,7 +309,12 @@ class Responsibility(models.Model):
     ended_at = models.DateTimeField(_("结束"), null=True, blank=True)
     via = models.CharField(_("方式"), max_length=12, choices=Via.choices)
     handover = models.ForeignKey(
-        "cases.Handover", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("转办")
+        "cases.Handover",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("转办"),
     )
     note = models.TextField(_("交接说明"), blank=True, default="")
 
@@ -290,19 +359,34 @@ class Handover(models.Model):
         "directory.Staff", on_delete=models.PROTECT, related_name="handovers_given", verbose_name=_("移交人")
     )
     to_department = models.ForeignKey(
-        "directory.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="handovers",
+        "directory.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handovers",
         verbose_name=_("接收部门"),
     )
     to_staff = models.ForeignKey(
-        "directory.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="handovers_received",
+        "directory.Staff",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handovers_received",
         verbose_name=_("接收人"),
     )
     note = models.TextField(_("交接说明"))
-    status = models.CharField(_("状态"), max_length=10, choices=HandoverStatus.choices, default=HandoverStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=HandoverStatus.choices, default=HandoverStatus.PENDING
+    )
     created_at = models.DateTimeField(_("移交时间"), default=timezone.now)
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        "directory.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("处理人")
+        "directory.Staff",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("处理人"),
     )
     reason = models.TextField(_("退回/撤回原因"), blank=True, default="")
 
@@ -319,7 +403,8 @@ class Handover(models.Model):
                 fields=["case"], condition=Q(status="pending"), name="handover_one_pending_per_case"
             ),
             models.CheckConstraint(
-                condition=Q(to_department__isnull=False) | Q(to_staff__isnull=False), name="handover_has_receiver"
+                condition=Q(to_department__isnull=False) | Q(to_staff__isnull=False),
+                name="handover_has_receiver",
             ),
             models.CheckConstraint(condition=~Q(note=""), name="handover_has_note"),
         ]
@@ -360,7 +445,12 @@ class CaseEvent(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("事项"))
     at = models.DateTimeField(_("时间"), default=timezone.now)
     actor = models.ForeignKey(
-        "directory.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("操作人")
+        "directory.Staff",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
     )
     kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
     text = models.TextField(_("说明"), blank=True, default="")
@@ -386,7 +476,9 @@ class CaseNote(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes", verbose_name=_("事项"))
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
-    author = models.ForeignKey("directory.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("填写人"))
+    author = models.ForeignKey(
+        "directory.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("填写人")
+    )
     at = models.DateTimeField(_("时间"), default=timezone.now)
     text = models.TextField(_("内容"))
 
@@ -413,12 +505,16 @@ class Attachment(models.Model):
 
     ESTATE_LOOKUP = "case__estate"
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("事项"))
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("事项")
+    )
     file = models.FileField(_("文件"), upload_to=attachment_path)
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=60)
     size = models.PositiveIntegerField(_("大小（字节）"))
-    uploaded_by = models.ForeignKey("directory.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人"))
+    uploaded_by = models.ForeignKey(
+        "directory.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
+    )
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     class Meta:
@@ -436,10 +532,17 @@ class CaseDocument(models.Model):
     ESTATE_LOOKUP = "case__estate"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents", verbose_name=_("事项"))
-    item = models.ForeignKey("procedures.ChecklistItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("资料"))
+    item = models.ForeignKey(
+        "procedures.ChecklistItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("资料")
+    )
     provided = models.BooleanField(_("已提供"), default=False)
     ticked_by = models.ForeignKey(
-        "directory.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("核对人")
+        "directory.Staff",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("核对人"),
     )
     ticked_at = models.DateTimeField(_("核对时间"), null=True, blank=True)
 
@@ -464,7 +567,9 @@ class OneTimeNotice(models.Model):
         SPOKEN = "spoken", _("当面/电话告知")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notices", verbose_name=_("事项"))
-    given_by = models.ForeignKey("directory.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("告知人"))
+    given_by = models.ForeignKey(
+        "directory.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("告知人")
+    )
     given_at = models.DateTimeField(_("告知时间"), default=timezone.now)
     channel = models.CharField(_("告知方式"), max_length=10, choices=Channel.choices)
     missing = models.JSONField(_("缺少的资料"), default=list)
@@ -489,6 +594,9 @@ class CaseCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["estate", "day"], name="case_counter_unique_day")]
 
+    def __str__(self) -> str:
+        return f"{self.estate_id} {self.day} {self.last}"
+
 
 class IdempotencyRecord(models.Model):
     """Remembers an intake request by its Idempotency-Key so a retry returns the same result."""
@@ -501,3 +609,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key")]
+
+    def __str__(self) -> str:
+        return self.key

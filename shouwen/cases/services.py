@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,6 +21,7 @@ from shouwen.cases import transitions
 from shouwen.cases.models import (
     PROCEDURE_CATEGORIES,
     REPAIR_CATEGORIES,
+    Attachment,
     Attribution,
     Case,
     CaseCounter,
@@ -62,7 +65,7 @@ def _event(case: Case, actor: Staff | None, kind: str, text: str = "", **data: o
 
 def _save(case: Case, *fields: str) -> None:
     """Save the named fields, bump the version and the update time."""
-    case.version = F("version") + 1  # type: ignore[assignment]
+    case.version = F("version") + 1
     case.updated_at = timezone.now()
     case.save(update_fields=[*fields, "version", "updated_at"])
     case.refresh_from_db(fields=["version"])
@@ -83,7 +86,9 @@ def _give_to(case: Case, holder: Staff, via: str, note: str = "", handover: Hand
     """Make ``holder`` the one accountable person: end the current link and start a new one."""
     now = timezone.now()
     case.responsibilities.filter(ended_at__isnull=True).update(ended_at=now)
-    Responsibility.objects.create(case=case, holder=holder, started_at=now, via=via, handover=handover, note=note)
+    Responsibility.objects.create(
+        case=case, holder=holder, started_at=now, via=via, handover=handover, note=note
+    )
     case.accountable = holder
     case.department = holder.department
     case.assignment_requested = False
@@ -117,11 +122,20 @@ def next_case_number(estate: Estate, when: datetime) -> str:
 def refresh_search_text(case: Case) -> None:
     """Recompute the words the case can be found by."""
     origin = case.origin
-    unit = case.unit.label if case.unit_id else ""
-    area = case.public_area.name if case.public_area_id else ""
+    unit = case.unit.label if case.unit is not None else ""
+    area = case.public_area.name if case.public_area is not None else ""
     case.search_text = segment_for_index(
-        case.number, case.summary, origin.content, origin.caller_name, unit, area, origin.location,
-        origin.incident, origin.demand, case.resolution, case.get_category_display(),
+        case.number,
+        case.summary,
+        origin.content,
+        origin.caller_name,
+        unit,
+        area,
+        origin.location,
+        origin.incident,
+        origin.demand,
+        case.resolution,
+        case.get_category_display(),
     )
 
 
@@ -167,7 +181,11 @@ def register_contact(
     content = _required(content, _("请填写来电来访内容。"))
     if category not in Category.values:
         raise ValidationError(_("请选择正确的类别。"))
-    for obj, label in ((resident, _("住户")), (public_area, _("公共区域")), (complained_department, _("部门"))):
+    for obj, label in (
+        (resident, _("住户")),
+        (public_area, _("公共区域")),
+        (complained_department, _("部门")),
+    ):
         if obj is not None and obj.estate_id != estate.pk:
             raise ValidationError(_("%(what)s不属于该小区。") % {"what": label})
     if unit is not None and unit.building.estate_id != estate.pk:
@@ -273,7 +291,12 @@ def record_visit(staff: Staff, case: Case, *, channel: str, content: str) -> Con
 
 @transaction.atomic
 def hand_over(
-    staff: Staff, case: Case, *, note: str, to_department: Department | None = None, to_staff: Staff | None = None
+    staff: Staff,
+    case: Case,
+    *,
+    note: str,
+    to_department: Department | None = None,
+    to_staff: Staff | None = None,
 ) -> Handover:
     """Hand the case to a department or a named person; the giver stays accountable until accepted."""
     case = _lock(case)
@@ -290,8 +313,10 @@ def hand_over(
             raise ValidationError(_("接收人已是当前责任人。"))
         if to_department is not None and to_staff.department_id != to_department.pk:
             raise ValidationError(_("接收人不属于所选部门。"))
+    giver = case.accountable
+    assert giver is not None  # an active case always has one (database constraint)
     handover = Handover.objects.create(
-        case=case, from_staff=case.accountable, to_department=to_department, to_staff=to_staff, note=note
+        case=case, from_staff=giver, to_department=to_department, to_staff=to_staff, note=note
     )
     receiver = str(to_staff or to_department)
     _event(case, staff, Kind.HANDOVER, note, handover=handover.pk, to=receiver)
@@ -362,7 +387,9 @@ def keep_in_stead(staff: Staff, case: Case, *, department: Department, note: str
     transitions.check("keep_in_stead", staff, case)
     if department.estate_id != case.estate_id:
         raise ValidationError(_("该部门不属于本小区。"))
-    text = note.strip() or _("%(dept)s暂无人在岗，由首问责任人先行接收，稍后转办。") % {"dept": department.name}
+    text = note.strip() or _("%(dept)s暂无人在岗，由首问责任人先行接收，稍后转办。") % {
+        "dept": department.name
+    }
     _event(case, staff, Kind.KEPT, text, department=department.pk)
     _save(case)
     return case
@@ -547,7 +574,11 @@ def notice_text(case: Case, missing: Sequence[str]) -> str:
     """Return the one complete notice of everything still missing (for print or a text message)."""
     lines = [
         _("【%(estate)s客服中心】一次性告知：您办理的“%(proc)s”（编号 %(number)s）还需补充以下资料：")
-        % {"estate": case.estate.name, "proc": case.procedure.name if case.procedure else "", "number": case.number}
+        % {
+            "estate": case.estate.name,
+            "proc": case.procedure.name if case.procedure else "",
+            "number": case.number,
+        }
     ]
     lines += [f"{i}. {text}" for i, text in enumerate(missing, 1)]
     lines.append(_("请一次带齐以上资料前来办理。如有疑问请致电客服中心。"))
@@ -581,10 +612,110 @@ def accept_for_processing(staff: Staff, case: Case, *, override_reason: str = ""
     if missing:
         if not transitions.is_supervisor(staff, case):
             raise ValidationError(
-                _("资料未齐（缺：%(missing)s），不能受理；如需先行受理请由主管填写原因。") % {"missing": "、".join(missing)}
+                _("资料未齐（缺：%(missing)s），不能受理；如需先行受理请由主管填写原因。")
+                % {"missing": "、".join(missing)}
             )
-        case.documents_override_reason = _required(override_reason, _("资料未齐先行受理，必须填写原因。"))[:200]
+        case.documents_override_reason = _required(override_reason, _("资料未齐先行受理，必须填写原因。"))[
+            :200
+        ]
     case.status = CaseStatus.OPEN
     _event(case, staff, Kind.ACCEPTED_FOR_PROCESSING, case.documents_override_reason, missing=missing)
     _save(case, "status", "documents_override_reason")
     return case
+
+
+# ---------------------------------------------------------------- receipt
+
+
+def receipt_text(case: Case) -> str:
+    """Return the receipt as a text message: the number to quote, who is accountable, what next."""
+    holder = case.accountable or case.first_contact
+    return _(
+        "【%(estate)s客服中心】您反映的事项已受理，编号 %(number)s（%(category)s），首问责任人%(surname)s（工号%(staff_no)s）。"
+        "查询进度请报此编号。"
+    ) % {
+        "estate": case.estate.name,
+        "number": case.number,
+        "category": case.get_category_display(),
+        "surname": case.first_contact.surname,
+        "staff_no": case.first_contact.staff_no,
+    } + ("" if holder == case.first_contact else _("当前由%(name)s跟进。") % {"name": holder.name})
+
+
+@transaction.atomic
+def send_receipt(staff: Staff, case: Case) -> str:
+    """Send the receipt to the caller's phone as a text message and record it in the timeline."""
+    from shouwen.core.sms import send_sms
+
+    case = _lock(case)
+    transitions.check("send_receipt", staff, case)
+    phone = case.origin.caller_phone
+    if not phone and case.resident_id:
+        first = case.resident.phones.first()  # type: ignore[union-attr]
+        phone = first.number if first else ""
+    if not phone:
+        raise ValidationError(_("没有可发送短信的电话号码。"))
+    text = receipt_text(case)
+    result = send_sms(phone, text)
+    if not result.ok:
+        raise ValidationError(_("短信发送失败：%(error)s") % {"error": result.error})
+    _event(case, staff, Kind.RECEIPT_SENT, text, reference=result.reference)
+    _save(case)
+    return text
+
+
+# ---------------------------------------------------------------- attachments
+
+# What a file really is, told by its first bytes; the name and the browser's content type are not trusted.
+_HEIC_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"})
+
+
+def sniff_attachment_type(head: bytes) -> tuple[str, str] | None:
+    """Return (content type, file suffix) of an allowed photo or PDF from its first bytes, else None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", ".jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", ".png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", ".webp"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif", ".gif"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf", ".pdf"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS:  # photos from iPhones
+        return "image/heic", ".heic"
+    return None
+
+
+def _original_name(name: str) -> str:
+    # Some browsers send a full path (C:\fakepath\...); keep the last part only.
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return base[:200] or _("附件")
+
+
+@transaction.atomic
+def add_attachment(staff: Staff, case: Case, *, upload: UploadedFile) -> Attachment:
+    """Attach a photo or PDF to the case after checking its real type and its size."""
+    case = _lock(case)
+    transitions.check("attach", staff, case)
+    max_mb = settings.SHOUWEN_ATTACHMENT_MAX_MB
+    size = upload.size or 0
+    if size > max_mb * 1024 * 1024:
+        raise ValidationError(_("文件不能超过 %(mb)s MB") % {"mb": max_mb})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    sniffed = sniff_attachment_type(head)
+    if sniffed is None:
+        raise ValidationError(_("只能上传图片（JPG、PNG、WebP、GIF）或 PDF 文件"))
+    content_type, suffix = sniffed
+    name = _original_name(upload.name or "")
+    attachment = Attachment(
+        case=case, original_name=name, content_type=content_type, size=size, uploaded_by=staff
+    )
+    # The stored name takes the suffix of the real type, whatever the upload was called.
+    attachment.file.save(f"upload{suffix}", upload, save=False)
+    attachment.save()
+    _event(case, staff, Kind.ATTACHMENT, name, attachment=attachment.pk, content_type=content_type, size=size)
+    _save(case)
+    return attachment

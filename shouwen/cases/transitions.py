@@ -60,7 +60,10 @@ ACTIONS: dict[str, Action] = {
         Action("tick_documents", _("核对资料"), frozenset({S.AWAITING_DOCUMENTS}), Who.HOLDER_OR_SUPERVISOR),
         Action("give_notice", _("一次性告知"), frozenset({S.AWAITING_DOCUMENTS}), Who.HOLDER_OR_SUPERVISOR),
         Action(
-            "accept_for_processing", _("资料齐全，受理办理"), frozenset({S.AWAITING_DOCUMENTS}), Who.HOLDER_OR_SUPERVISOR
+            "accept_for_processing",
+            _("资料齐全，受理办理"),
+            frozenset({S.AWAITING_DOCUMENTS}),
+            Who.HOLDER_OR_SUPERVISOR,
         ),
         Action("record_visit", _("住户再次来访"), frozenset(ACTIVE_STATUSES), Who.ESTATE_STAFF),
         Action("add_note", _("内部备注"), ALL, Who.ESTATE_STAFF),
@@ -82,7 +85,11 @@ class CaseActionDenied(PermissionDenied):
 
 def pending_handover(case: Case) -> Handover | None:
     """Return the case's pending handover, if any."""
-    return case.handovers.filter(status=HandoverStatus.PENDING).select_related("to_staff", "to_department").first()
+    return (
+        case.handovers.filter(status=HandoverStatus.PENDING)
+        .select_related("to_staff", "to_department")
+        .first()
+    )
 
 
 def is_supervisor(staff: Staff, case: Case) -> bool:
@@ -97,7 +104,11 @@ def _is_receiver(staff: Staff, handover: Handover) -> bool:
 
 
 def _who_allows(who: str, staff: Staff, case: Case, handover: Handover | None) -> bool:
-    if not staff.is_active or not can_see_estate(staff.user, case.estate_id) or not can(staff.user, Cap.CASE_VIEW):
+    if (
+        not staff.is_active
+        or not can_see_estate(staff.user, case.estate_id)
+        or not can(staff.user, Cap.CASE_VIEW)
+    ):
         return False
     if who == Who.ESTATE_STAFF:
         return True

@@ -19,7 +19,7 @@ class _Caps:
 
     def __getattr__(self, name: str) -> bool:
         code = getattr(Cap, name.upper(), None)
-        return bool(code) and can(self._user, code)
+        return isinstance(code, str) and can(self._user, code)
 
 
 def shouwen(request: HttpRequest) -> dict[str, Any]:

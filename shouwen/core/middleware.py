@@ -23,3 +23,19 @@ class LoginRequiredMiddleware:
         if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
             return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
         return self.get_response(request)
+
+
+class ChineseFirstMiddleware:
+    """Pages are Chinese unless the user picked English with the switch (the language cookie).
+
+    Office computers often run English browsers; the browser's Accept-Language is therefore
+    ignored for pages. API clients may still ask for English messages with Accept-Language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -42,8 +42,12 @@ class World:
 def make_world() -> World:
     """Create the test world through the service functions."""
     company = Company.objects.create(name="安居物业服务有限公司", service_phone="0571-88886666")
-    estate = Estate.objects.create(company=company, code="LJY", name="丽景园", address="杭州市西湖区文三路 100 号")
-    other = Estate.objects.create(company=company, code="CHY", name="翠湖苑", address="杭州市拱墅区湖墅南路 8 号")
+    estate = Estate.objects.create(
+        company=company, code="LJY", name="丽景园", address="杭州市西湖区文三路 100 号"
+    )
+    other = Estate.objects.create(
+        company=company, code="CHY", name="翠湖苑", address="杭州市拱墅区湖墅南路 8 号"
+    )
     depts = {d.kind: d for d in create_departments(estate)}
     other_depts = {d.kind: d for d in create_departments(other)}
     world = World(company=company, estate=estate, other_estate=other, departments=depts)
@@ -68,11 +72,33 @@ def make_world() -> World:
             estates=[estate],
             department=depts[dept],
         )
+    world.staff["engineering_head"] = create_staff(
+        company=company,
+        username="gczg",
+        password=PASSWORD,
+        name="黄国庆",
+        staff_no="LJ011",
+        roles=["technician"],
+        estates=[estate],
+        department=depts["engineering"],
+    )
+    Department.objects.filter(pk=depts["engineering"].pk).update(head=world.staff["engineering_head"])
+    Department.objects.filter(pk=depts["service"].pk).update(head=world.staff["cs_supervisor"])
     world.staff["deputy_gm"] = create_staff(
-        company=company, username="fuzong", password=PASSWORD, name="陈志远", staff_no="HQ001", roles=["deputy_gm"]
+        company=company,
+        username="fuzong",
+        password=PASSWORD,
+        name="陈志远",
+        staff_no="HQ001",
+        roles=["deputy_gm"],
     )
     world.staff["admin"] = create_staff(
-        company=company, username="admin", password=PASSWORD, name="系统管理员", staff_no="HQ000", roles=["admin"]
+        company=company,
+        username="admin",
+        password=PASSWORD,
+        name="系统管理员",
+        staff_no="HQ000",
+        roles=["admin"],
     )
     world.staff["other_technician"] = create_staff(
         company=company,
@@ -85,9 +111,12 @@ def make_world() -> World:
         department=other_depts["engineering"],
     )
     b3 = Building.objects.create(estate=estate, code="3", name="3栋", floors=18, entrances=2)
-    world.units["3-2-1502"] = Unit.objects.create(building=b3, entrance="2", number="1502", floor=15, area="89.50",
-                                                   handover_date=date(2024, 6, 30))
-    world.units["3-1-0801"] = Unit.objects.create(building=b3, entrance="1", number="0801", floor=8, area="120.00")
+    world.units["3-2-1502"] = Unit.objects.create(
+        building=b3, entrance="2", number="1502", floor=15, area="89.50", handover_date=date(2024, 6, 30)
+    )
+    world.units["3-1-0801"] = Unit.objects.create(
+        building=b3, entrance="1", number="0801", floor=8, area="120.00"
+    )
     ob = Building.objects.create(estate=other, code="1", name="1栋", floors=6, entrances=0)
     world.units["other-1-101"] = Unit.objects.create(building=ob, number="101", floor=1)
     world.residents["owner"] = create_resident(
@@ -129,5 +158,3 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-

@@ -57,13 +57,14 @@ class ResidentAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [ResidentPhoneInline, OccupancyInline]
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False  # a resident's record is archived, never deleted
 
 
 @admin.register(models.Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "estate", "kind", "phone"]
+    list_display = ["name", "estate", "kind", "head", "phone"]
+    raw_id_fields = ["head"]
     list_filter = ["estate", "kind"]
 
 

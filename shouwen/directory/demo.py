@@ -12,6 +12,7 @@ from django.db import transaction
 from shouwen.directory.models import (
     Building,
     Company,
+    Department,
     Estate,
     Occupancy,
     PublicArea,
@@ -26,8 +27,95 @@ DEMO_PASSWORD = "shouwen2026"
 # Common surnames, most frequent first (weights follow their rough share of the population).
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN_ONE = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚红玉华斌鹏辉健琳颖萍")
-GIVEN_TWO = ["秀英", "秀兰", "桂英", "文华", "建国", "建华", "志强", "海燕", "晓东", "晓燕", "丹凤", "浩然", "子涵", "欣怡", "梓轩", "雨桐", "宇航", "思远", "佳怡", "俊杰", "一鸣", "晨曦", "嘉怡", "博文", "若曦", "浩宇", "雅婷", "天佑", "振华", "国庆", "淑珍", "美玲", "春梅", "秋菊", "德胜", "永刚", "红梅", "建军", "丽华", "玉兰", "志明", "建平", "海涛", "雪梅", "婷婷", "晓明", "立新", "卫东", "小红", "春华", "金凤", "明辉", "家豪", "诗涵", "子轩", "梦瑶", "国华", "长江", "桂兰", "凤英"]
-MOBILE_PREFIXES = ["138", "139", "135", "136", "137", "150", "151", "152", "158", "159", "186", "187", "188", "189", "133", "153", "177", "180", "181", "199", "182", "183", "157", "130", "131"]
+GIVEN_TWO = [
+    "秀英",
+    "秀兰",
+    "桂英",
+    "文华",
+    "建国",
+    "建华",
+    "志强",
+    "海燕",
+    "晓东",
+    "晓燕",
+    "丹凤",
+    "浩然",
+    "子涵",
+    "欣怡",
+    "梓轩",
+    "雨桐",
+    "宇航",
+    "思远",
+    "佳怡",
+    "俊杰",
+    "一鸣",
+    "晨曦",
+    "嘉怡",
+    "博文",
+    "若曦",
+    "浩宇",
+    "雅婷",
+    "天佑",
+    "振华",
+    "国庆",
+    "淑珍",
+    "美玲",
+    "春梅",
+    "秋菊",
+    "德胜",
+    "永刚",
+    "红梅",
+    "建军",
+    "丽华",
+    "玉兰",
+    "志明",
+    "建平",
+    "海涛",
+    "雪梅",
+    "婷婷",
+    "晓明",
+    "立新",
+    "卫东",
+    "小红",
+    "春华",
+    "金凤",
+    "明辉",
+    "家豪",
+    "诗涵",
+    "子轩",
+    "梦瑶",
+    "国华",
+    "长江",
+    "桂兰",
+    "凤英",
+]
+MOBILE_PREFIXES = [
+    "138",
+    "139",
+    "135",
+    "136",
+    "137",
+    "150",
+    "151",
+    "152",
+    "158",
+    "159",
+    "186",
+    "187",
+    "188",
+    "189",
+    "133",
+    "153",
+    "177",
+    "180",
+    "181",
+    "199",
+    "182",
+    "183",
+    "157",
+    "130",
+    "131",
+]
 REGIONS = ["330106", "330105", "330102", "330108", "330110", "330381", "320102", "310115", "340104", "420106"]
 COMPANIES = [
     "杭州云帆科技有限公司",
@@ -181,12 +269,12 @@ def _residents(estate: Estate, units: list[Unit], names: _Names) -> None:
             )
             plans.append((tenant, unit, "tenant", [names.mobile()]))
     Resident.objects.bulk_create([p[0] for p in plans], batch_size=500)
-    phones = [
+    phone_rows = [
         ResidentPhone(resident=r, number=n, reversed_number=n[::-1], label="本人" if i == 0 else "备用")
         for r, _u, _role, numbers in plans
         for i, n in enumerate(numbers)
     ]
-    ResidentPhone.objects.bulk_create(phones, batch_size=1000)
+    ResidentPhone.objects.bulk_create(phone_rows, batch_size=1000)
     occupancies = [
         Occupancy(resident=r, unit=u, role=role, start_date=starts[u.pk]) for r, u, role, _n in plans
     ]
@@ -215,9 +303,16 @@ def load_demo_data(seed: int = 2026) -> Company:
         _public_areas(estate)
     _residents(ljy, ljy_units, names)
     _residents(chy, chy_units, names)
+    heads = {
+        "kfzg": "service",
+        "gczg": "engineering",
+        "zhuren": "office",
+        "kfzg2": "service",
+        "zhuren2": "office",
+    }
     for person in DEMO_STAFF:
         home = person.estates[0] if person.estates else None
-        create_staff(
+        staff = create_staff(
             company=company,
             username=person.username,
             password=DEMO_PASSWORD,
@@ -228,4 +323,6 @@ def load_demo_data(seed: int = 2026) -> Company:
             department=departments[home][person.department] if home and person.department else None,
             phone=names.mobile(),
         )
+        if person.username in heads and home:
+            Department.objects.filter(pk=departments[home][heads[person.username]].pk).update(head=staff)
     return company

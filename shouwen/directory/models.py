@@ -302,6 +302,14 @@ class Department(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=DepartmentKind.choices)
     name = models.CharField(_("名称"), max_length=50)
     phone = models.CharField(_("电话"), max_length=30, blank=True, default="")
+    head = models.ForeignKey(
+        "directory.Staff",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_departments",
+        verbose_name=_("部门主管"),
+    )
 
     class Meta:
         verbose_name = _("部门")
@@ -315,7 +323,28 @@ class Department(models.Model):
 
 # Two-character surnames, so the greeting says 我姓欧阳 rather than 我姓欧.
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 独孤 南宫 西门 百里".split()
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "轩辕",
+        "令狐",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+        "百里",
+    ]
 )
 
 

@@ -19,10 +19,11 @@ from django.views.generic import FormView
 
 from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
+from shouwen.access.services import log_export
 from shouwen.directory.excel import MAX_FILE_BYTES, template_workbook
 from shouwen.directory.excel_export import export_directory
 from shouwen.directory.excel_import import import_directory
-from shouwen.directory.models import Estate
+from shouwen.directory.models import Estate, Occupancy, Resident
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,16 @@ class DirectoryExportView(CapabilityRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         estate = get_object_or_404(self.scoped(Estate.objects.all()), pk=pk)
         logger.info("directory export of %s by %s", estate.code, request.user.get_username())
+        # The file carries full phone and ID numbers: log it like a reveal, once per resident.
+        current = Resident.objects.filter(estate=estate).filter(
+            occupancies__in=Occupancy.objects.filter(Occupancy.current_q())
+        )
+        log_export(
+            request.user,
+            estate.pk,
+            list(current.distinct().values_list("pk", flat=True)),
+            request.META.get("REMOTE_ADDR"),
+        )
         filename = _("%(name)s住户资料-%(date)s.xlsx") % {
             "name": estate.name,
             "date": timezone.localdate().strftime("%Y%m%d"),

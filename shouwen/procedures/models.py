@@ -10,7 +10,9 @@ class Procedure(models.Model):
     """A desk procedure with a checklist of documents, e.g. move-in by a proxy (委托代办入住)."""
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
-    category = models.CharField(_("事项类别"), max_length=20, help_text=_("与来电来访登记的类别对应，例如 move_in"))
+    category = models.CharField(
+        _("事项类别"), max_length=20, help_text=_("与来电来访登记的类别对应，例如 move_in")
+    )
     name = models.CharField(_("名称"), max_length=60)
     description = models.TextField(_("说明"), blank=True, default="")
     active = models.BooleanField(_("启用"), default=True)
@@ -28,7 +30,9 @@ class Procedure(models.Model):
 class ChecklistItem(models.Model):
     """One document or step a procedure needs (admin-editable)."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="items", verbose_name=_("手续"))
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="items", verbose_name=_("手续")
+    )
     text = models.CharField(_("所需资料"), max_length=120)
     note = models.CharField(_("说明"), max_length=200, blank=True, default="")
     required = models.BooleanField(_("必需"), default=True)

@@ -42,7 +42,9 @@ def test_technician_cannot_open_a_resident_of_an_estate_they_do_not_serve(world,
     other = world.residents["other_owner"]
     client = client_for(world.technician)
     assert client.get(reverse("directory:resident_detail", args=[other.pk])).status_code == 404
-    assert client.get(reverse("directory:unit_detail", args=[world.units["other-1-101"].pk])).status_code == 404
+    assert (
+        client.get(reverse("directory:unit_detail", args=[world.units["other-1-101"].pk])).status_code == 404
+    )
     assert client.get(reverse("directory:estate_detail", args=[world.other_estate.pk])).status_code == 404
     listing = client.get(reverse("directory:resident_list"), {"q": "2222"}).content.decode()
     assert "陈静" not in listing

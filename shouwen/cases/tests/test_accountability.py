@@ -24,12 +24,19 @@ def register(world, staff=None, **kw):
 
 
 def current_holders(case):
-    return list(Responsibility.objects.filter(case=case, ended_at__isnull=True).values_list("holder", flat=True))
+    return list(
+        Responsibility.objects.filter(case=case, ended_at__isnull=True).values_list("holder", flat=True)
+    )
 
 
 def test_contact_answered_on_spot_is_closed_at_once_and_opens_no_case(world):
-    contact = register(world, category="consultation", content="物业费怎么交", answered_on_spot=True,
-                       answer="可在客服中心或手机缴纳")
+    contact = register(
+        world,
+        category="consultation",
+        content="物业费怎么交",
+        answered_on_spot=True,
+        answer="可在客服中心或手机缴纳",
+    )
     assert contact.case is None
     assert not Case.objects.exists()
 
@@ -193,8 +200,14 @@ def test_one_time_notice_lists_everything_missing_and_blocks_acceptance(world):
 
     proc = Procedure.objects.get(code="move_in_proxy")
     items = list(proc.items.order_by("order"))
-    case = register(world, category="move_in", channel="visit", content="代业主办理入住", procedure=proc,
-                    documents_provided=[items[0].pk, items[1].pk]).case
+    case = register(
+        world,
+        category="move_in",
+        channel="visit",
+        content="代业主办理入住",
+        procedure=proc,
+        documents_provided=[items[0].pk, items[1].pk],
+    ).case
     assert case.status == CaseStatus.AWAITING_DOCUMENTS
     notice = services.give_one_time_notice(world.clerk, case, channel="printed")
     assert notice.missing == [i.text for i in items[2:]]

@@ -41,7 +41,11 @@ def test_production_mode_requires_a_secret_key(tmp_path):
 
     env = {"SHOUWEN_MODE": "production", "SHOUWEN_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='shouwen.settings'; django.setup()"],
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='shouwen.settings'; django.setup()",
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -50,13 +54,18 @@ def test_production_mode_requires_a_secret_key(tmp_path):
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_sqlite_runs_in_wal_mode(db):
-    from django.db import connection
+def test_sqlite_database_files_run_in_wal_mode(tmp_path, monkeypatch):
+    """A fresh process with no DATABASE_URL opens its SQLite file in WAL mode."""
+    import subprocess
+    import sys
 
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        mode = cursor.fetchone()[0]
-    # The test database is in memory (journal "memory"); a file database reports "wal".
-    assert mode in ("wal", "memory")
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='shouwen.settings'; django.setup();"
+        "from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode');"
+        "print(c.fetchone()[0]); print(connection.settings_dict['NAME'])"
+    )
+    env = {"SHOUWEN_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    mode, name = result.stdout.split()
+    assert mode == "wal"
+    assert name == str(tmp_path / "shouwen.sqlite3")

@@ -350,6 +350,14 @@ def test_supervisor_exports_an_estate_served(world, client_for):
     assert response["Content-Type"] == XLSX
     assert "attachment" in response["Content-Disposition"]
     assert load_workbook(io.BytesIO(response.content)).sheetnames[:2] == ["楼栋", "房屋住户"]
+    # The file holds full phone and ID numbers, so the export is in the access log per resident.
+    from shouwen.access.models import PersonalDataAccess
+
+    logged = PersonalDataAccess.objects.filter(channel="export", user=world.supervisor.user)
+    assert set(logged.values_list("resident", flat=True)) == {
+        world.residents["owner"].pk,
+        world.residents["tenant"].pk,
+    }
 
 
 def test_import_page_shows_the_errors_in_chinese_or_the_counts(world, client_for):

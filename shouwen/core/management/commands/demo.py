@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="set up only")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from shouwen.directory.management.commands.demo_data import print_sign_ins
+        from shouwen.core.management.commands.demo_data import print_sign_ins
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("demo_data", if_empty=True)

@@ -1,4 +1,4 @@
-"""`shouwen demo-data`: load the deterministic demo company (skips if data exists)."""
+"""`shouwen demo-data`: load the deterministic demo company and its cases (only into an empty database)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,12 @@ class Command(BaseCommand):
                 return
             self.stderr.write("The database already has data; demo data loads only into an empty database.")
             raise SystemExit(1)
-        load_demo_data(seed=options["seed"])
+        company = load_demo_data(seed=options["seed"])
+        from shouwen.cases.demo import load_demo_cases
+
+        for estate, count in zip(company.estates.order_by("-code"), (320, 160), strict=False):
+            made = load_demo_cases(estate, count, seed=options["seed"])
+            self.stdout.write(f"{estate.name}: {made} demo cases")
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         print_sign_ins(self.stdout.write)
 

@@ -1,0 +1,672 @@
+"""API viewsets of contacts and cases: intake (idempotent), queues, the case file and its actions.
+
+Every change goes through one function of :mod:`shouwen.cases.services`; these views only parse
+the request, pick the estate-scoped rows and turn the services' refusals into HTTP answers:
+CaseActionDenied → 403, Django ValidationError → 400, CaseConflict/IdempotencyConflict → 409.
+Nothing is deleted and case facts are never edited in place: there are only actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from shouwen.access.roles import Cap
+from shouwen.access.scope import staff_of
+from shouwen.api.serializers.cases import (
+    AcceptForProcessingSerializer,
+    AddNoteSerializer,
+    AssignmentRequestSerializer,
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    AttributionSerializer,
+    CaseDetailSerializer,
+    CaseListSerializer,
+    CaseNoteSerializer,
+    CaseRegistrationSerializer,
+    CloseSerializer,
+    ContactRegistrationSerializer,
+    ContactSerializer,
+    DeclineSerializer,
+    DocumentsSerializer,
+    HandoverDecisionSerializer,
+    HandOverSerializer,
+    KeepInSteadSerializer,
+    NoticeRequestSerializer,
+    OneTimeNoticeSerializer,
+    ReasonSerializer,
+    ReassignSerializer,
+    ResolveSerializer,
+    VisitSerializer,
+)
+from shouwen.api.views.base import ScopedGenericViewSet
+from shouwen.cases import queries, services
+from shouwen.cases.idempotency import IdempotencyConflict, register_idempotently
+from shouwen.cases.models import (
+    Attachment,
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseNote,
+    CaseStatus,
+    Category,
+    Channel,
+    Contact,
+    Handover,
+    HandoverStatus,
+    Responsibility,
+)
+from shouwen.directory.models import Staff
+
+# ---------------------------------------------------------------- shared pieces
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=gettext_lazy(
+        "可选，最长 100 个字符。重发同一个 Key 和相同内容时返回第一次登记的结果（200），不会重复立项；"
+        "同一个 Key 用于不同内容时返回 409。"
+    ),
+)
+CONFLICT = OpenApiResponse(
+    description=gettext_lazy("事项已被他人处理，或 Idempotency-Key 已用于不同的登记内容")
+)
+DENIED = OpenApiResponse(description=gettext_lazy("现在不能对该事项执行此操作"))
+INVALID = OpenApiResponse(description=gettext_lazy("请求内容不完整或不正确"))
+
+
+class Conflict(APIException):
+    """409: the case changed under the request, or an Idempotency-Key was reused for other content."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("数据已被他人修改，请刷新后重试。")
+    default_code = "conflict"
+
+
+def _date_param(view: ScopedGenericViewSet, name: str) -> date | None:
+    raw = view.text_param(name)
+    if not raw:
+        return None
+    try:
+        value = parse_date(raw)
+    except ValueError:  # well formed but no such day (2026-02-30)
+        value = None
+    if value is None:
+        raise ValidationError({name: [_("日期格式应为 YYYY-MM-DD")]})
+    return value
+
+
+def _choice_param(view: ScopedGenericViewSet, name: str, choices: list[str]) -> str:
+    value = view.text_param(name)
+    if value and value not in choices:
+        raise ValidationError({name: [_("“%(value)s”不是有效的选项") % {"value": value}]})
+    return value
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _canonical_body(data: Any) -> dict[str, Any]:
+    # A form body is a QueryDict; list every value so repeated keys hash the same each time.
+    if hasattr(data, "getlist"):
+        return {key: data.getlist(key) for key in data}
+    if isinstance(data, Mapping):
+        return dict(data)
+    return {"body": data}  # not an object: the serializer refuses it, the hash still needs a dict
+
+
+class CaseServiceViewSet(ScopedGenericViewSet):
+    """Cases and contacts: read with CASE_VIEW, register and act with CASE_REGISTER; map service refusals."""
+
+    read_cap = Cap.CASE_VIEW
+    write_cap = Cap.CASE_REGISTER
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Answer a service's validation error with 400 and a conflict with 409, with its message."""
+        if isinstance(exc, DjangoValidationError):
+            exc = ValidationError(serializers.as_serializer_error(exc))
+        elif isinstance(exc, services.CaseConflict | IdempotencyConflict):
+            exc = Conflict(str(exc))
+        return super().handle_exception(exc)
+
+    def acting_staff(self) -> Staff:
+        """Return the signed-in staff member, who is the actor of every service call."""
+        staff = staff_of(self.request.user)
+        if staff is None or not staff.is_active:
+            raise PermissionDenied(_("只有在职员工才能登记和办理事项。"))
+        return staff
+
+    def params(self, serializer_class: type[serializers.Serializer], **context: Any) -> dict[str, Any]:
+        """Return the validated body of an action request (ids already scoped to the user's estates)."""
+        params = serializer_class(
+            data=self.request.data, context={**self.get_serializer_context(), **context}
+        )
+        params.is_valid(raise_exception=True)
+        return dict(params.validated_data)
+
+    def register(self, serializer_class: type[serializers.Serializer]) -> tuple[Contact, bool]:
+        """Register the request's contact once per Idempotency-Key; return it and whether it is new."""
+        staff = self.acting_staff()
+
+        def register() -> Contact:
+            return services.register_contact(staff, **self.params(serializer_class))
+
+        key = self.request.headers.get("Idempotency-Key")
+        if key is None:
+            return register(), True
+        user = self.request.user
+        assert isinstance(user, User)  # acting_staff() passed, so the user is signed in
+        return register_idempotently(user, key, _canonical_body(self.request.data), register)
+
+
+# ---------------------------------------------------------------- contacts
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("estate", OpenApiTypes.INT, description=gettext_lazy("只列出该小区的登记")),
+            OpenApiParameter(
+                "channel", OpenApiTypes.STR, enum=Channel.values, description=gettext_lazy("来源")
+            ),
+            OpenApiParameter(
+                "category", OpenApiTypes.STR, enum=Category.values, description=gettext_lazy("类别")
+            ),
+            OpenApiParameter(
+                "received_from", OpenApiTypes.DATE, description=gettext_lazy("接待日期不早于（含当日）")
+            ),
+            OpenApiParameter(
+                "received_to", OpenApiTypes.DATE, description=gettext_lazy("接待日期不晚于（含当日）")
+            ),
+        ]
+    )
+)
+class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceViewSet):
+    """Registered calls, visits and letters of the user's estates; registering is the only change."""
+
+    queryset = Contact.objects.select_related("registered_by", "unit__building", "case__accountable")
+    serializer_class = ContactSerializer
+
+    def filter_list(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        estate = self.int_param("estate")
+        if estate is not None:
+            queryset = queryset.filter(estate_id=estate)
+        channel = _choice_param(self, "channel", Channel.values)
+        if channel:
+            queryset = queryset.filter(channel=channel)
+        category = _choice_param(self, "category", Category.values)
+        if category:
+            queryset = queryset.filter(category=category)
+        start = _date_param(self, "received_from")
+        if start is not None:
+            queryset = queryset.filter(received_at__gte=_day_start(start))
+        end = _date_param(self, "received_to")
+        if end is not None:
+            queryset = queryset.filter(received_at__lt=_day_start(end + timedelta(days=1)))
+        return queryset
+
+    @extend_schema(
+        request=ContactRegistrationSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: ContactSerializer, 200: ContactSerializer, 400: INVALID, 403: DENIED, 409: CONFLICT},
+        description=gettext_lazy(
+            "登记一次来电来访。当场答复的只留记录；否则开立事项，登记人即为首问责任人（返回中的 case）。"
+        ),
+    )
+    def create(self, request: Request) -> Response:
+        """Register a contact; answered on the spot it stays a record, otherwise it opens a case."""
+        contact, created = self.register(ContactRegistrationSerializer)
+        contact = get_object_or_404(self.get_queryset(), pk=contact.pk)
+        return _created_or_replayed(
+            ContactSerializer(contact, context=self.get_serializer_context()).data, created
+        )
+
+
+def _created_or_replayed(data: Any, created: bool) -> Response:
+    if created:
+        return Response(data, status=status.HTTP_201_CREATED)
+    return Response(data, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
+
+
+# ---------------------------------------------------------------- cases
+
+QUEUES = ["mine", "handovers_for_me", "department_unassigned", "estate_open", "assignment_requests"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "queue",
+                OpenApiTypes.STR,
+                enum=QUEUES,
+                description=gettext_lazy(
+                    "mine 我负责的；handovers_for_me 转给我或我部门待接收的；department_unassigned 转给我部门未指定人的；"
+                    "estate_open 所服务小区处理中的；assignment_requests 请领导指派的"
+                ),
+            ),
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=CaseStatus.values, description=gettext_lazy("状态")
+            ),
+            OpenApiParameter(
+                "category", OpenApiTypes.STR, enum=Category.values, description=gettext_lazy("类别")
+            ),
+            OpenApiParameter("estate", OpenApiTypes.INT, description=gettext_lazy("只列出该小区的事项")),
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description=gettext_lazy(
+                    "事项编号、电话号码或其后 4 位以上数字、房屋简写（如 3-2-1502）或内容中的词语"
+                ),
+            ),
+        ]
+    ),
+    retrieve=extend_schema(
+        description=gettext_lazy("事项全貌：责任人链、时间线、备注、附件、资料核对和当前可执行的操作。")
+    ),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceViewSet):
+    """Cases of the user's estates, looked up by number; they change only through the actions."""
+
+    queryset = Case.objects.all()
+    serializer_class = CaseDetailSerializer
+    lookup_field = "number"
+    lookup_value_regex = r"[A-Za-z0-9-]+"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()
+        if self.action == "list":
+            pending = Handover.objects.filter(case=OuterRef("pk"), status=HandoverStatus.PENDING)
+            return (
+                queries.with_list_columns(queryset)
+                .select_related("department")
+                .annotate(has_pending_handover=Exists(pending))
+            )
+        if self.action == "retrieve":
+            return _with_case_file(queryset)
+        return queryset.select_related("estate")
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
+        if self.action == "list":
+            return CaseListSerializer
+        return CaseDetailSerializer
+
+    def filter_list(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queue = _choice_param(self, "queue", QUEUES)
+        if queue:
+            queryset = self._queue(queryset, queue)
+        case_status = _choice_param(self, "status", CaseStatus.values)
+        if case_status:
+            queryset = queryset.filter(status=case_status)
+        category = _choice_param(self, "category", Category.values)
+        if category:
+            queryset = queryset.filter(category=category)
+        estate = self.int_param("estate")
+        if estate is not None:
+            queryset = queryset.filter(estate_id=estate)
+        query = self.text_param("q")
+        if query:
+            queryset = queries.search_cases(queryset, query)
+        return queryset
+
+    def _queue(self, queryset: QuerySet[Case], queue: str) -> QuerySet[Case]:
+        staff = staff_of(self.request.user)
+        if queue == "estate_open":
+            return queries.estate_open_cases(queryset)
+        if queue == "assignment_requests":
+            return queries.assignment_requests(queryset)
+        if staff is None:  # a superuser without a staff record has no queue of their own
+            return queryset.none()
+        if queue == "mine":
+            return queries.my_open_cases(queryset, staff)
+        handovers = (
+            queries.handovers_waiting_for(staff)
+            if queue == "handovers_for_me"
+            else queries.department_unassigned(staff)
+        )
+        return queryset.filter(pk__in=handovers.values("case_id")).order_by("created_at", "pk")
+
+    def case_response(self, case: Case) -> Response:
+        """Return the case file as it is after the action."""
+        fresh = get_object_or_404(_with_case_file(self.get_queryset()), pk=case.pk)
+        return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+    def _handover(self, case: Case, handover_id: int | None) -> Handover:
+        if handover_id is not None:
+            return get_object_or_404(case.handovers.all(), pk=handover_id)
+        pending = case.handovers.filter(status=HandoverStatus.PENDING).first()
+        if pending is None:
+            raise services.CaseConflict(_("该事项没有待处理的转办，请刷新页面。"))
+        return pending
+
+    # ------------------------------------------------------------ intake
+
+    @extend_schema(
+        request=CaseRegistrationSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: CaseDetailSerializer,
+            200: CaseDetailSerializer,
+            400: INVALID,
+            403: DENIED,
+            409: CONFLICT,
+        },
+        description=gettext_lazy("登记并开立事项（不能是当场答复）；登记人即为首问责任人。"),
+    )
+    def create(self, request: Request) -> Response:
+        """Register a contact that opens a case and return the case file."""
+        contact, created = self.register(CaseRegistrationSerializer)
+        if contact.case_id is None:  # the key was first used for a contact answered on the spot
+            raise IdempotencyConflict(
+                _("同一个 Idempotency-Key 已用于不同的登记内容，请为新的登记使用新的 Key。")
+            )
+        case = get_object_or_404(_with_case_file(self.get_queryset()), pk=contact.case_id)
+        return _created_or_replayed(
+            CaseDetailSerializer(case, context=self.get_serializer_context()).data, created
+        )
+
+    # ------------------------------------------------------------ the accountability chain
+
+    @extend_schema(
+        request=HandOverSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
+    )
+    @action(detail=True, methods=["post"], url_path="hand-over")
+    def hand_over(self, request: Request, number: str | None = None) -> Response:
+        """Hand the case to a department or a colleague; the giver stays accountable until it is accepted."""
+        case = self.get_object()
+        services.hand_over(self.acting_staff(), case, **self.params(HandOverSerializer))
+        return self.case_response(case)
+
+    @extend_schema(
+        request=HandoverDecisionSerializer,
+        responses={200: CaseDetailSerializer, 403: DENIED, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], url_path="accept-handover")
+    def accept_handover(self, request: Request, number: str | None = None) -> Response:
+        """Accept the pending handover: the receiver is accountable from now on."""
+        case = self.get_object()
+        params = self.params(HandoverDecisionSerializer)
+        services.accept_handover(self.acting_staff(), self._handover(case, params["handover"]))
+        return self.case_response(case)
+
+    @extend_schema(
+        request=HandoverDecisionSerializer,
+        responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], url_path="return-handover")
+    def return_handover(self, request: Request, number: str | None = None) -> Response:
+        """Send the pending handover back with a reason; the giver stays accountable."""
+        case = self.get_object()
+        params = self.params(HandoverDecisionSerializer)
+        handover = self._handover(case, params["handover"])
+        services.return_handover(self.acting_staff(), handover, reason=params["reason"])
+        return self.case_response(case)
+
+    @extend_schema(
+        request=HandoverDecisionSerializer,
+        responses={200: CaseDetailSerializer, 403: DENIED, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], url_path="cancel-handover")
+    def cancel_handover(self, request: Request, number: str | None = None) -> Response:
+        """Withdraw the pending handover (its giver or a supervisor)."""
+        case = self.get_object()
+        params = self.params(HandoverDecisionSerializer)
+        handover = self._handover(case, params["handover"])
+        services.cancel_handover(self.acting_staff(), handover, reason=params["reason"])
+        return self.case_response(case)
+
+    @extend_schema(
+        request=KeepInSteadSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
+    )
+    @action(detail=True, methods=["post"], url_path="keep-in-stead")
+    def keep_in_stead(self, request: Request, number: str | None = None) -> Response:
+        """Record that the department had nobody on duty and the holder keeps the case for now."""
+        case = self.get_object()
+        services.keep_in_stead(self.acting_staff(), case, **self.params(KeepInSteadSerializer))
+        return self.case_response(case)
+
+    @extend_schema(
+        request=AssignmentRequestSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
+    )
+    @action(detail=True, methods=["post"], url_path="request-assignment")
+    def request_assignment(self, request: Request, number: str | None = None) -> Response:
+        """Ask a supervisor to name a handler; the holder stays accountable meanwhile."""
+        case = self.get_object()
+        services.request_assignment(self.acting_staff(), case, **self.params(AssignmentRequestSerializer))
+        return self.case_response(case)
+
+    @extend_schema(
+        request=ReassignSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, number: str | None = None) -> Response:
+        """Name the handler (supervisors): they are accountable at once."""
+        case = self.get_object()
+        services.reassign(self.acting_staff(), case, **self.params(ReassignSerializer))
+        return self.case_response(case)
+
+    # ------------------------------------------------------------ handling
+
+    @extend_schema(
+        request=AttributionSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
+    )
+    @action(detail=True, methods=["post"])
+    def attribution(self, request: Request, number: str | None = None) -> Response:
+        """Record whose fault the underlying problem is."""
+        case = self.get_object()
+        services.record_attribution(self.acting_staff(), case, **self.params(AttributionSerializer))
+        return self.case_response(case)
+
+    @extend_schema(
+        request=ResolveSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, number: str | None = None) -> Response:
+        """Record the result; repairs and complaints then wait for a return visit, the rest are closed."""
+        case = self.get_object()
+        services.resolve_case(self.acting_staff(), case, **self.params(ResolveSerializer))
+        return self.case_response(case)
+
+    @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, number: str | None = None) -> Response:
+        """Reopen a handled case with a reason; the last holder takes it again."""
+        case = self.get_object()
+        services.reopen_case(self.acting_staff(), case, **self.params(ReasonSerializer))
+        return self.case_response(case)
+
+    @extend_schema(request=CloseSerializer, responses={200: CaseDetailSerializer, 403: DENIED})
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, number: str | None = None) -> Response:
+        """Close a handled case; nobody is accountable for it any more."""
+        case = self.get_object()
+        services.close_case(self.acting_staff(), case, **self.params(CloseSerializer))
+        return self.case_response(case)
+
+    @extend_schema(
+        request=DeclineSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, number: str | None = None) -> Response:
+        """Close an unreasonable request as declined, with the explanation given to the resident."""
+        case = self.get_object()
+        services.decline_case(self.acting_staff(), case, **self.params(DeclineSerializer))
+        return self.case_response(case)
+
+    @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED})
+    @action(detail=True, methods=["post"])
+    def void(self, request: Request, number: str | None = None) -> Response:
+        """Void a mistaken registration (supervisors, with a reason); the case stays visible."""
+        case = self.get_object()
+        services.void_case(self.acting_staff(), case, **self.params(ReasonSerializer))
+        return self.case_response(case)
+
+    @extend_schema(request=None, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED})
+    @action(detail=True, methods=["post"], url_path="send-receipt")
+    def send_receipt(self, request: Request, number: str | None = None) -> Response:
+        """Send the receipt (case number, first-contact owner) to the caller as a text message."""
+        case = self.get_object()
+        services.send_receipt(self.acting_staff(), case)
+        return self.case_response(case)
+
+    @extend_schema(request=AddNoteSerializer, responses={201: CaseNoteSerializer, 400: INVALID, 403: DENIED})
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, number: str | None = None) -> Response:
+        """Add an internal note, or record a message given to the resident."""
+        case = self.get_object()
+        note = services.add_note(self.acting_staff(), case, **self.params(AddNoteSerializer))
+        return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=VisitSerializer, responses={201: ContactSerializer, 400: INVALID, 403: DENIED})
+    @action(detail=True, methods=["post"])
+    def visits(self, request: Request, number: str | None = None) -> Response:
+        """Register another call or visit about the case (counted; the case keeps its holder)."""
+        case = self.get_object()
+        contact = services.record_visit(self.acting_staff(), case, **self.params(VisitSerializer))
+        contact = Contact.objects.select_related("registered_by", "unit__building", "case__accountable").get(
+            pk=contact.pk
+        )
+        return Response(
+            ContactSerializer(contact, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    # ------------------------------------------------------------ documents (一次性告知)
+
+    @extend_schema(
+        request=DocumentsSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
+    )
+    @action(detail=True, methods=["post"])
+    def documents(self, request: Request, number: str | None = None) -> Response:
+        """Tick the documents the resident has now brought; the case file lists what is still missing."""
+        case = self.get_object()
+        services.tick_documents(self.acting_staff(), case, **self.params(DocumentsSerializer, case=case))
+        return self.case_response(case)
+
+    @extend_schema(
+        request=NoticeRequestSerializer, responses={201: OneTimeNoticeSerializer, 400: INVALID, 403: DENIED}
+    )
+    @action(detail=True, methods=["post"], url_path="one-time-notice")
+    def one_time_notice(self, request: Request, number: str | None = None) -> Response:
+        """Record the one-time notice of everything missing and return its text."""
+        case = self.get_object()
+        notice = services.give_one_time_notice(
+            self.acting_staff(), case, **self.params(NoticeRequestSerializer)
+        )
+        return Response(OneTimeNoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=AcceptForProcessingSerializer,
+        responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED},
+    )
+    @action(detail=True, methods=["post"], url_path="accept-for-processing")
+    def accept_for_processing(self, request: Request, number: str | None = None) -> Response:
+        """Accept the procedure for processing (all documents ticked, or a supervisor's reason)."""
+        case = self.get_object()
+        services.accept_for_processing(
+            self.acting_staff(), case, **self.params(AcceptForProcessingSerializer)
+        )
+        return self.case_response(case)
+
+    # ------------------------------------------------------------ attachments
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer, 400: INVALID, 403: DENIED},
+        description=gettext_lazy(
+            "上传照片（JPG、PNG、WebP、GIF、HEIC）或 PDF；按文件内容识别类型，大小有上限。"
+        ),
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request: Request, number: str | None = None) -> Response:
+        """Attach a photo or PDF to the case."""
+        case = self.get_object()
+        upload = self.params(AttachmentUploadSerializer)["file"]
+        attachment = services.add_attachment(self.acting_staff(), case, upload=upload)
+        attachment = Attachment.objects.select_related("case", "uploaded_by").get(pk=attachment.pk)
+        return Response(
+            AttachmentSerializer(attachment, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: OpenApiResponse()},
+        description=gettext_lazy("下载附件；只有能查看该事项的员工可以下载。"),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)",
+        url_name="attachment-file",
+    )
+    def attachment_file(
+        self, request: Request, number: str | None = None, attachment_id: str | None = None
+    ) -> FileResponse:
+        """Stream an attachment after the estate check (media files are never served directly)."""
+        case = self.get_object()
+        attachment = get_object_or_404(case.attachments.all(), pk=attachment_id)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as exc:
+            raise NotFound(_("附件文件已丢失，请联系管理员。")) from exc
+        response = FileResponse(
+            handle, content_type=attachment.content_type, filename=attachment.original_name
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _with_case_file(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """Load everything the case file shows in a fixed number of queries."""
+    return queryset.select_related(
+        "estate",
+        "origin__complained_department",
+        "first_contact",
+        "accountable",
+        "department",
+        "procedure",
+        "resident",
+        "unit__building",
+        "public_area",
+    ).prefetch_related(
+        Prefetch("responsibilities", queryset=Responsibility.objects.select_related("holder")),
+        Prefetch(
+            "handovers",
+            queryset=Handover.objects.filter(status=HandoverStatus.PENDING).select_related(
+                "from_staff", "to_staff", "to_department"
+            ),
+            to_attr="pending_handovers",
+        ),
+        Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
+        Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
+        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+        Prefetch(
+            "documents",
+            queryset=CaseDocument.objects.select_related("item", "ticked_by").order_by(
+                "item__order", "item__pk"
+            ),
+        ),
+    )

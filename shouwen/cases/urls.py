@@ -1,0 +1,16 @@
+from django.urls import path
+
+from shouwen.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.CaseQueueView.as_view(), name="queue"),
+    path("intake/", views.IntakeView.as_view(), name="intake"),
+    path("intake/lookup/", views.CallerLookupView.as_view(), name="caller_lookup"),
+    path("intake/checklist/", views.ChecklistView.as_view(), name="checklist"),
+    path("<str:number>/", views.CaseDetailView.as_view(), name="detail"),
+    path("<str:number>/receipt/", views.ReceiptView.as_view(), name="receipt"),
+    path("<str:number>/notice/", views.NoticePrintView.as_view(), name="notice"),
+    path("<str:number>/do/<str:code>/", views.CaseActionView.as_view(), name="act"),
+]
