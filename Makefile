@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test install install-dev browser lint typecheck migrations-check pytest messages clean
+.PHONY: demo test install install-dev browser lint typecheck migrations-check pytest messages clean bench bench-quick
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Shouwen needs Python 3.11 or newer (python3 --version)"; exit 1; }
@@ -22,6 +22,7 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
+# The web server and the background worker (deadline sweep, e-mail and SMS) together; Ctrl+C stops both.
 demo: $(VENV)/.installed
 	$(BIN)/shouwen demo
 
@@ -42,6 +43,17 @@ pytest: $(VENV)/.installed-dev browser
 	$(BIN)/pytest
 
 test: lint typecheck migrations-check pytest
+
+# Benchmarks (docs/performance.md): each script prints one JSON line with its figures and its ratio to a
+# baseline measured in the same run. SQLite, or PostgreSQL with DATABASE_URL (a throw-away database
+# is created beside the one named). bench-quick takes minutes; bench about an hour on two cores.
+BENCHES := bench/sla_sweep.py bench/intake.py bench/queues_search.py
+
+bench: $(VENV)/.installed-dev
+	@for b in $(BENCHES); do $(BIN)/python $$b || exit 1; done
+
+bench-quick: $(VENV)/.installed-dev
+	@for b in $(BENCHES); do $(BIN)/python $$b --quick || exit 1; done
 
 messages: $(VENV)/.installed-dev
 	cd shouwen && ../$(BIN)/shouwen makemessages -l en --no-obsolete --no-location && ../$(BIN)/shouwen compilemessages -l en

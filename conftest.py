@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import time
+from email.message import EmailMessage
 
 import pytest
 
@@ -107,3 +111,42 @@ def sign_in_page(page, base_url, login, password=None):
 def sign_in():
     """Return the page sign-in helper."""
     return sign_in_page
+
+
+class Collector:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """Wait until ``count`` messages have arrived; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 at a free port; yields (collector, port)."""
+    from aiosmtpd.controller import Controller
+
+    from shouwen.core.testing import free_port
+
+    port = free_port()
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    try:
+        yield collector, port
+    finally:
+        controller.stop()

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Make sure Debian's Chromium and a CJK font are present for the page tests.
+# Make sure Debian's Chromium and the CJK fonts are present for the page tests and printed work orders.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
+# Printed work orders embed a TrueType CJK font (ReportLab cannot embed Noto's CFF outlines).
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

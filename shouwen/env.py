@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+from datetime import time
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_TIME_RANGE = re.compile(r"(?P<h1>\d{1,2}):(?P<m1>\d{2})\s*-\s*(?P<h2>\d{1,2}):(?P<m2>\d{2})")
 
 
 def envbool(name: str, default: bool) -> bool:
@@ -56,3 +59,21 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def parse_time_range(name: str, raw: str) -> tuple[time, time] | None:
+    """Return the (start, end) clock times of "HH:MM-HH:MM", None for an empty value."""
+    value = raw.strip()
+    if not value:
+        return None
+    match = _TIME_RANGE.fullmatch(value)
+    if match is None:
+        raise ImproperlyConfigured(f'{name}={raw!r} is not a time range like "22:00-07:00" (or "" for none)')
+    try:
+        start = time(int(match["h1"]), int(match["m1"]))
+        end = time(int(match["h2"]), int(match["m2"]))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} has a time that does not exist") from exc
+    if start == end:
+        raise ImproperlyConfigured(f"{name}={raw!r} starts and ends at the same time")
+    return start, end

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from shouwen.env import envbool, envchoice, envint, envlist, envstr
+from shouwen.env import envbool, envchoice, envint, envlist, envstr, parse_time_range
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -51,17 +52,24 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "shouwen.core",
     "shouwen.access",
     "shouwen.accounts",
     "shouwen.directory",
     "shouwen.procedures",
     "shouwen.cases",
+    "shouwen.notifications",
+    "shouwen.sla",
+    "shouwen.workorders",
+    "shouwen.followups",
     "shouwen.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shouwen.core.middleware.RefuseNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shouwen.core.middleware.ChineseFirstMiddleware",
@@ -90,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "shouwen.core.context_processors.shouwen",
+                "shouwen.notifications.context_processors.notifications",
             ],
         },
     }
@@ -122,7 +131,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
     )
-    DATABASES["default"]["TEST"] = {"NAME": envstr("SHOUWEN_TEST_SQLITE", "") or None}
+    # A file, not memory, so that a worker process started by a test sees the test's data; one per
+    # test process, so that parallel runs never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": envstr("SHOUWEN_TEST_SQLITE", "") or str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -163,8 +176,31 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"  # never served as is: attachments go out through a view that checks the estate
 # Largest photo or PDF that may be attached to a case, in megabytes.
 SHOUWEN_ATTACHMENT_MAX_MB = envint("SHOUWEN_ATTACHMENT_MAX_MB", 10, minimum=1)
+# TrueType CJK font for printed work orders, "path" or "path#index" for a .ttc ("" = Debian's usual fonts).
+SHOUWEN_PDF_FONT = envstr("SHOUWEN_PDF_FONT", "")
 # Text messages: the default backend writes to the log; name a gateway class to send for real.
 SHOUWEN_SMS_BACKEND = envstr("SHOUWEN_SMS_BACKEND", "shouwen.core.sms.LogSmsBackend")
+# Quiet hours for staff e-mail and SMS, local time "HH:MM-HH:MM" ("" for none): non-urgent messages
+# wait until they end, urgent (safety) ones go out at once. Parsed here so a typo stops start-up.
+SHOUWEN_QUIET_HOURS = envstr("SHOUWEN_QUIET_HOURS", "22:00-07:00")
+parse_time_range("SHOUWEN_QUIET_HOURS", SHOUWEN_QUIET_HOURS)
+# Where staff open Shouwen, e.g. https://kefu.example.com; e-mails link to pages under it ("" = paths only).
+SHOUWEN_SITE_URL = envstr("SHOUWEN_SITE_URL", "").rstrip("/")
+
+# Staff e-mail goes out through SMTP by the background worker (`shouwen worker`).
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "shouwen@localhost")
+# Seconds before a silent mail server counts as failed, so one bad server cannot stall the worker.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 15, minimum=1)
+
+# Background tasks (deadline sweep, e-mail and SMS) are queued in the database and run by `shouwen worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -184,7 +220,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["shouwen.access.permissions.IsStaffMember"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "shouwen.api.pagination.BoundedLimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "shouwen.api.parsers.JSONParser",
+        "shouwen.api.parsers.FormParser",
+        "shouwen.api.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [],
 }
@@ -198,10 +239,25 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    # Two choice sets share the field name "channel": where a contact came from, how a notice was given.
+    # The error answers (400/401/403/404/409…) are documented too, so clients and schemathesis expect them.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shouwen.api.schema.document_error_responses",
+    ],
+    # Choice sets sharing the field name "channel": where a contact came from, how a notice was given,
+    # how a return visit was made; and "status" of a case, a handover and a return visit.
     "ENUM_NAME_OVERRIDES": {
         "ContactChannelEnum": "shouwen.cases.models.Channel",
         "NoticeChannelEnum": "shouwen.cases.models.OneTimeNotice.Channel",
+        "ReturnVisitChannelEnum": "shouwen.followups.models.VisitChannel",
+        "ReturnVisitStatusEnum": "shouwen.followups.models.VisitStatus",
+        "StatusEnum": "shouwen.cases.models.CaseStatus",  # the name it had before return visits came
+        # Work orders: their kind and state share field names with cases' events and deadlines.
+        "WorkOrderKindEnum": "shouwen.workorders.models.OrderKind",
+        "WorkOrderStateEnum": "shouwen.workorders.models.State",
+        "AttributionEnum": "shouwen.cases.models.Attribution",  # a case's attribution, an order's responsibility
+        "ResidentRatingEnum": "shouwen.workorders.models.Rating",
+        "PaymentMethodEnum": "shouwen.workorders.models.PaymentMethod",
     },
 }
 

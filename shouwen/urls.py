@@ -11,8 +11,15 @@ urlpatterns = [
     path("directory/", include("shouwen.directory.urls")),
     path("access/", include("shouwen.access.urls")),
     path("cases/", include("shouwen.cases.urls")),
+    path("notifications/", include("shouwen.notifications.urls")),
+    path("followups/", include("shouwen.followups.urls")),
+    path("workorders/", include("shouwen.workorders.urls")),
+    path("m/", include("shouwen.workorders.urls_mobile")),
     path("api/v1/", include("shouwen.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+# A URL under /api/ that matches no route still answers JSON, like every other API error.
+handler404 = "shouwen.core.views.not_found"

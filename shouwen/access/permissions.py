@@ -40,15 +40,25 @@ def is_staff_member(user: AnyUser) -> bool:
 
 
 class CapabilityRequiredMixin(AccessMixin):
-    """Page views: require staff with ``required_cap`` and scope querysets by estate."""
+    """Page views: require staff with ``required_cap`` and scope querysets by estate.
+
+    ``method_caps`` names a different capability for one HTTP method (e.g. a page that shows a
+    resident on GET and reveals their numbers on POST), like ``action_caps`` on the API.
+    """
 
     required_cap: ClassVar[str]
+    method_caps: ClassVar[dict[str, str]] = {}
+
+    def capability_for(self, method: str) -> str:
+        """Return the capability the HTTP method needs on this page."""
+        return self.method_caps.get(method.lower(), self.required_cap)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not is_staff_member(request.user) or not can(request.user, self.required_cap):
-            raise PermissionDenied(self.required_cap)
+        cap = self.capability_for(request.method or "get")
+        if not is_staff_member(request.user) or not can(request.user, cap):
+            raise PermissionDenied(cap)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def scoped(self, queryset: QuerySet[Any]) -> QuerySet[Any]:

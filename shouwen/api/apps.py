@@ -7,3 +7,7 @@ class ApiConfig(AppConfig):
 
     name = "shouwen.api"
     verbose_name = _("接口")
+
+    def ready(self) -> None:
+        """Register the schema corrections with drf-spectacular."""
+        from shouwen.api import schema  # noqa: F401 - registers the field extension

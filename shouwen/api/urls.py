@@ -1,11 +1,11 @@
-"""URL map of the REST API under /api/v1/: directory, contacts and cases, me/, the schema and its docs pages."""
+"""URL map of the REST API under /api/v1/: directory, contacts and cases, notifications, return visits, me/, the schema and its docs pages."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from shouwen.access.permissions import IsStaffMember
-from shouwen.api.views import cases, directory
+from shouwen.api.views import cases, directory, followups, notifications, workorders
 from shouwen.api.views.me import MeView
 
 app_name = "api"
@@ -21,6 +21,10 @@ router.register("departments", directory.DepartmentViewSet, basename="department
 router.register("staff", directory.StaffViewSet, basename="staff")
 router.register("contacts", cases.ContactViewSet, basename="contact")
 router.register("cases", cases.CaseViewSet, basename="case")
+router.register("notifications", notifications.NotificationViewSet, basename="notification")
+router.register("return-visits", followups.ReturnVisitViewSet, basename="return-visit")
+router.register("work-orders", workorders.WorkOrderViewSet, basename="work-order")
+router.register("materials", workorders.MaterialViewSet, basename="material")
 
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}

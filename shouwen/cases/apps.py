@@ -7,3 +7,14 @@ class CasesConfig(AppConfig):
 
     name = "shouwen.cases"
     verbose_name = _("来电来访与事项")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_ensure_fulltext_index, sender=self, dispatch_uid="cases_fulltext_index")
+
+
+def _ensure_fulltext_index(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
+    from shouwen.cases.search import ensure_index
+
+    ensure_index(using)

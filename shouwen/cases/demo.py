@@ -76,6 +76,9 @@ def _area_for(content: str, areas: list[PublicArea], rng: random.Random) -> Publ
 
 
 def _shift(case: Case, delta: timedelta) -> None:
+    from shouwen.followups.models import ReturnVisit, ReturnVisitAttempt
+    from shouwen.sla.models import Deadline
+
     """Move a freshly created case and its history back in time by ``delta`` (demo data only)."""
     # The first contact was registered with its real reception time already; later ones were not.
     Contact.objects.filter(pk=case.origin_id).update(received_at=F("received_at") + delta)
@@ -85,6 +88,10 @@ def _shift(case: Case, delta: timedelta) -> None:
         (Responsibility, ("started_at", "ended_at"), "case"),
         (Handover, ("created_at", "decided_at"), "case"),
         (CaseEvent, ("at",), "case"),
+        # Visits before deadlines: shifting a deadline moves the waiting visit's due time with it.
+        (ReturnVisit, ("created_at", "due_at", "last_attempt_at", "visited_at"), "case"),
+        (ReturnVisitAttempt, ("at",), "visit__case"),
+        (Deadline, ("started_at", "due_at", "near_at", "final_at", "next_check_at", "met_at"), "case"),
     ):
         for row in model.objects.filter(**{key: case.pk}):
             for f in fields:
@@ -174,6 +181,46 @@ def load_demo_cases(estate: Estate, count: int, seed: int = 2026) -> int:
     return made
 
 
+# The seeds' month (003 模板5): repair satisfaction 70%; the rest mostly "basically", some unsatisfied.
+SATISFACTION_MIX = {"very_satisfied": 22, "satisfied": 48, "basically": 18, "unsatisfied": 12}
+UNSATISFIED_WORDS = [
+    "维修后还是有点漏水",
+    "师傅说好上午来，下午才到，问题也没彻底解决",
+    "处理结果不满意，希望再派人来看看",
+]
+
+
+def _visit_back(case: Case, rng: random.Random, first: Staff, supervisor: Staff, tech: Staff) -> None:
+    """Visit the resident back as the service centre does: calls unanswered, some reworks, then closed."""
+    from shouwen.access.permissions import can
+    from shouwen.access.roles import Cap
+    from shouwen.followups import services as followups
+    from shouwen.followups.models import ReturnVisit
+
+    visitor = first if can(first.user, Cap.FOLLOWUP_VISIT) else supervisor
+    for round_no in (1, 2):
+        visit = ReturnVisit.objects.get(case=case, status="pending")
+        for _ in range(rng.choice([0, 0, 0, 0, 1, 1, 2, 3])):
+            followups.record_no_answer(visitor, visit, rng.choice(["no_answer", "no_answer", "asked_later"]))
+        visit.refresh_from_db()
+        if visit.attempts >= 3 and rng.random() < 0.5:
+            services.close_case(supervisor, case, note="连续三次电话回访无人接听，已留言，主管确认办结")
+            return
+        mix = {k: w for k, w in SATISFACTION_MIX.items() if round_no == 1 or k != "unsatisfied"}
+        satisfaction = rng.choices(list(mix), weights=list(mix.values()))[0]
+        comments = rng.choice(UNSATISFIED_WORDS) if satisfaction == "unsatisfied" else ""
+        followups.record_return_visit(
+            visitor,
+            visit,
+            channel=rng.choice(["phone"] * 4 + ["in_person"]),
+            satisfaction=satisfaction,
+            comments=comments,
+        )
+        if satisfaction != "unsatisfied":
+            return
+        services.resolve_case(tech, case, resolution="已返工处理，住户确认")
+
+
 def _advance(
     case: Case,
     rng: random.Random,
@@ -219,8 +266,8 @@ def _advance(
             return
         content = next((r for c, r in CONTENT.get(case.category, []) if c in case.summary), "已处理")
         services.resolve_case(tech, case, resolution=content)
-        if days_ago > 4 and rng.random() < 0.85:
-            services.close_case(supervisor if rng.random() < 0.3 else tech, case, note="回访满意")
+        if days_ago > 4 and rng.random() < 0.89:  # the seeds' month: return-visit rate 89%
+            _visit_back(case, rng, first, supervisor, tech)
         return
     if roll < 0.05:
         services.decline_case(first, case, explanation="不属于物业服务范围，已耐心解释并建议通过法律途径解决")

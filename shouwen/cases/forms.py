@@ -226,3 +226,16 @@ class AttachmentForm(forms.Form):
     """A photo or PDF for the case."""
 
     upload = forms.FileField(label=_("文件"))
+
+
+class PauseForm(forms.Form):
+    """Stop the clock, for a reason from the list."""
+
+    reason = forms.ChoiceField(label=_("暂停原因"), choices=[])
+    note = forms.CharField(label=_("说明"), max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from shouwen.sla.models import PauseReason
+
+        super().__init__(*args, **kwargs)
+        _multi(self, "reason").choices = PauseReason.choices

@@ -159,7 +159,11 @@ class Contact(models.Model):
         verbose_name = _("来电来访登记")
         verbose_name_plural = _("来电来访登记")
         ordering = ["-received_at", "-pk"]
-        indexes = [models.Index(fields=["estate", "received_at"], name="contact_estate_received")]
+        indexes = [
+            models.Index(fields=["estate", "received_at"], name="contact_estate_received"),
+            # Search by a caller's full number (callers who are not residents): without it, every contact ever.
+            models.Index(fields=["caller_phone"], name="contact_caller_phone"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(answered_on_spot=False) | ~Q(answer=""), name="contact_on_spot_has_answer"
@@ -252,6 +256,15 @@ class Case(models.Model):
         _("资料未齐受理原因"), max_length=200, blank=True, default=""
     )
     assignment_requested = models.BooleanField(_("已请领导指派"), default=False)
+    repair_type = models.CharField(
+        _("维修类型"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=[("safety", _("安全设施")), ("leak", _("渗漏水")), ("other", _("其他"))],
+    )
+    requested_due = models.DateField(_("住户要求的期限"), null=True, blank=True)
+    paused_since = models.DateTimeField(_("暂停计时自"), null=True, blank=True)
     visit_count = models.PositiveSmallIntegerField(_("来访次数"), default=0)
     created_at = models.DateTimeField(_("立项时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
@@ -441,6 +454,14 @@ class CaseEvent(models.Model):
         DECLINED = "declined", _("婉拒")
         VOIDED = "voided", _("作废")
         RECEIPT_SENT = "receipt_sent", _("发送回执短信")
+        PAUSED = "paused", _("暂停计时")
+        RESUMED = "resumed", _("恢复计时")
+        REPORTED = "reported", _("呈报")
+        NEAR_DUE = "near_due", _("临期提醒")
+        ESCALATED = "escalated", _("超时督办")
+        WORK_ORDER = "work_order", _("维修工作单")
+        RETURN_VISIT = "return_visit", _("回访")
+        RETURN_VISIT_FAILED = "return_visit_failed", _("回访未接通")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("事项"))
     at = models.DateTimeField(_("时间"), default=timezone.now)

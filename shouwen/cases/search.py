@@ -98,3 +98,26 @@ def remove_index(schema_editor) -> None:
     statements = SQLITE_TEARDOWN if schema_editor.connection.vendor == "sqlite" else POSTGRES_TEARDOWN
     for sql in statements:
         schema_editor.execute(sql)
+
+
+def ensure_index(using: str = "default") -> bool:
+    """Re-create SQLite's full-text triggers if a table rebuild dropped them; return whether it did.
+
+    SQLite cannot alter most columns in place, so Django rebuilds the table for such migrations and
+    the triggers on the old table disappear with it. This runs after every migrate.
+    """
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "sqlite":
+        return False
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cases_case_fts_%'"
+        )
+        if cursor.fetchone()[0] == 3:
+            return False
+        for sql in SQLITE_SETUP:
+            cursor.execute(sql)
+        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+    return True

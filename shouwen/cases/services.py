@@ -7,7 +7,7 @@ its timeline in one transaction. Views and the API call these; tests create data
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -45,6 +45,33 @@ Kind = CaseEvent.Kind
 
 # Categories whose case, once handled, waits for a return visit before it is closed.
 RETURN_VISIT_CATEGORIES = REPAIR_CATEGORIES | {Category.COMPLAINT}
+
+
+# Words that make a repair a safety-facility or a leak repair (their return visits have their own limits).
+SAFETY_WORDS = (
+    "电梯",
+    "消防",
+    "燃气",
+    "煤气",
+    "漏电",
+    "烟感",
+    "喷淋",
+    "应急灯",
+    "监控",
+    "门禁",
+    "防盗",
+    "困人",
+)
+LEAK_WORDS = ("漏水", "渗水", "渗漏", "返水", "滴水", "漏雨")
+
+
+def classify_repair(text: str) -> str:
+    """Suggest the repair type from the description: safety facility, leak, or other."""
+    if any(w in text for w in SAFETY_WORDS):
+        return "safety"
+    if any(w in text for w in LEAK_WORDS):
+        return "leak"
+    return "other"
 
 
 class CaseConflict(Exception):
@@ -119,6 +146,20 @@ def next_case_number(estate: Estate, when: datetime) -> str:
     return f"{estate.code}-{day:%Y%m%d}-{last:04d}"
 
 
+def _caller_phone(raw: str) -> str:
+    """Return the caller's number without spaces or dashes; refuse letters and numbers too long to keep.
+
+    Cutting an over-long number to fit would store a number nobody can call back.
+    """
+    number = normalize_phone(raw)
+    longest = Contact._meta.get_field("caller_phone").max_length or 20
+    if number and (not number.isascii() or not number.isdigit() or len(number) > longest):
+        raise ValidationError(
+            {"caller_phone": _("电话号码只能包含数字，最多 %(max)s 位。") % {"max": longest}}
+        )
+    return number
+
+
 def refresh_search_text(case: Case) -> None:
     """Recompute the words the case can be found by."""
     origin = case.origin
@@ -167,6 +208,8 @@ def register_contact(
     procedure: Procedure | None = None,
     documents_provided: Sequence[int] = (),
     received_at: datetime | None = None,
+    repair_type: str = "",
+    requested_due: date | None = None,
 ) -> Contact:
     """Register a call, visit or letter; answered on the spot it is closed, otherwise it opens a case.
 
@@ -190,8 +233,6 @@ def register_contact(
             raise ValidationError(_("%(what)s不属于该小区。") % {"what": label})
     if unit is not None and unit.building.estate_id != estate.pk:
         raise ValidationError(_("房屋不属于该小区。"))
-    if category == Category.COMPLAINT and not severity and not answered_on_spot:
-        severity = "minor"
     if category in PROCEDURE_CATEGORIES and procedure is not None and procedure.category != category:
         raise ValidationError(_("所选手续与类别不符。"))
     if answered_on_spot:
@@ -204,7 +245,7 @@ def register_contact(
         registered_by=staff,
         registered_at=now,
         caller_name=caller_name.strip()[:60],
-        caller_phone=normalize_phone(caller_phone)[:20],
+        caller_phone=_caller_phone(caller_phone),
         resident=resident,
         unit=unit,
         public_area=public_area,
@@ -238,6 +279,8 @@ def register_contact(
         department=staff.department,
         procedure=procedure,
         visit_count=1 if channel == "visit" else 0,
+        repair_type=(repair_type or classify_repair(content)) if category in REPAIR_CATEGORIES else "",
+        requested_due=requested_due,
         created_at=now,
         updated_at=now,
     )
@@ -481,29 +524,98 @@ def resolve_case(staff: Staff, case: Case, *, resolution: str) -> Case:
     return case
 
 
+def _reopen(case: Case, staff: Staff, reason: str, **data: object) -> None:
+    # The accountable person is kept: the last holder (usually the technician) takes the case again.
+    case.status = CaseStatus.OPEN
+    case.resolved_at = None
+    _event(case, staff, Kind.REOPENED, reason, **data)
+    _save(case, "status", "resolved_at")
+
+
+def _close(case: Case, staff: Staff, note: str, **data: object) -> None:
+    case.status = CaseStatus.CLOSED
+    case.closed_at = timezone.now()
+    _end_responsibility(case)
+    _event(case, staff, Kind.CLOSED, note, **data)
+    _save(case, "status", "closed_at", "accountable")
+
+
+def _return_visit_satisfied(case: Case) -> bool:
+    """Return whether the latest round's return visit is recorded with a result that allows closing."""
+    # followups builds on cases, so its model is imported here rather than at the top (no import cycle).
+    from shouwen.followups.models import ReturnVisit
+
+    latest = ReturnVisit.objects.filter(case=case).order_by("-round", "-pk").first()
+    return latest is not None and latest.is_satisfied
+
+
+def resolve_as_accountable(case: Case, *, resolution: str) -> Case:
+    """Resolve a repair case in its accountable person's name when its last work order is done.
+
+    Only for :mod:`shouwen.workorders`: the technician who finishes the last work order is often
+    not the case's accountable person, whom the transition table requires for "resolve". The
+    work order's own timeline entry names the technician; the rules of "resolve" (status, no
+    pending handover, the holder still serving the estate) still apply through resolve_case().
+    """
+    holder = case.accountable
+    if holder is None:
+        raise transitions.CaseActionDenied(_("事项 %(number)s 没有当前责任人。") % {"number": case.number})
+    return resolve_case(holder, case, resolution=resolution)
+
+
 @transaction.atomic
 def reopen_case(staff: Staff, case: Case, *, reason: str) -> Case:
     """Reopen a handled case (e.g. the resident is not satisfied); the last holder takes it again."""
     case = _lock(case)
     transitions.check("reopen", staff, case)
-    reason = _required(reason, _("请说明重新打开的原因。"))
-    case.status = CaseStatus.OPEN
-    case.resolved_at = None
-    _event(case, staff, Kind.REOPENED, reason)
-    _save(case, "status", "resolved_at")
+    _reopen(case, staff, _required(reason, _("请说明重新打开的原因。")))
     return case
 
 
 @transaction.atomic
 def close_case(staff: Staff, case: Case, *, note: str = "") -> Case:
-    """Close a handled case; nobody is accountable for it any more."""
+    """Close a handled case; a repair or complaint needs a satisfied return visit or a supervisor's reason."""
     case = _lock(case)
     transitions.check("close", staff, case)
-    case.status = CaseStatus.CLOSED
-    case.closed_at = timezone.now()
-    _end_responsibility(case)
-    _event(case, staff, Kind.CLOSED, note.strip())
-    _save(case, "status", "closed_at", "accountable")
+    note = note.strip()
+    data: dict[str, object] = {}
+    # 100% of repairs and every complaint are visited back (001 报修接待 ④, 投诉处理及回访制度 六).
+    if case.category in RETURN_VISIT_CATEGORIES and not _return_visit_satisfied(case):
+        if not transitions.is_supervisor(staff, case):
+            raise ValidationError(
+                _("维修和投诉须回访满意后办结，请先记录回访；确实无法回访的，由主管填写原因后办结。")
+            )
+        note = _required(note, _("未经回访办结，主管必须填写原因。"))
+        data["without_return_visit"] = True
+    _close(case, staff, note, **data)
+    return case
+
+
+@transaction.atomic
+def close_after_return_visit(staff: Staff, case: Case, *, note: str) -> Case:
+    """Close the case after the satisfied return visit just recorded.
+
+    Only for :func:`shouwen.followups.services.record_return_visit`: the visitor is any service
+    staff member (``record_return_visit`` in the transition table), whereas ``close`` is for the
+    holder or a supervisor.
+    """
+    case = _lock(case)
+    transitions.check("record_return_visit", staff, case)
+    if not _return_visit_satisfied(case):
+        raise ValidationError(_("尚未记录满意的回访结果，不能办结。"))
+    _close(case, staff, note.strip(), return_visit=True)
+    return case
+
+
+@transaction.atomic
+def reopen_after_return_visit(staff: Staff, case: Case, *, reason: str) -> Case:
+    """Give the case back to its last holder after the unsatisfied return visit just recorded.
+
+    Only for :func:`shouwen.followups.services.record_return_visit` (see close_after_return_visit).
+    """
+    case = _lock(case)
+    transitions.check("record_return_visit", staff, case)
+    _reopen(case, staff, _required(reason, _("请说明重新打开的原因。")), return_visit=True)
     return case
 
 

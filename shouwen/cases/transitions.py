@@ -33,6 +33,9 @@ class Who:
     GIVER = "giver"  # who made the pending handover, or a supervisor
     SUPERVISOR = "supervisor"
     ESTATE_STAFF = "estate_staff"  # anyone serving the estate
+    # Customer-service staff doing return visits (Cap.FOLLOWUP_VISIT): the visitor is usually not the
+    # technician who holds the case, and must still be able to record the result that closes or reopens it.
+    SERVICE_STAFF = "service_staff"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,12 @@ class Action:
     statuses: frozenset[str]
     who: str
     pending: bool | None = None  # True: needs a pending handover; False: needs none; None: either
+    paused: bool | None = None  # True: only while the clock is paused; False: only while it runs
+    # False: taken on its own page (the return-visit form), so the case page does not offer it.
+    on_case_page: bool = True
+    # Categories for which the case page offers the action to supervisors only (the service then
+    # asks them for a reason): repairs and complaints close through their return visit.
+    page_supervisor_only_for: frozenset[str] = frozenset()
 
 
 ACTIONS: dict[str, Action] = {
@@ -71,10 +80,26 @@ ACTIONS: dict[str, Action] = {
         Action("attach", _("上传附件"), ALL - {S.VOID}, Who.ESTATE_STAFF),
         Action("resolve", _("处理完成"), frozenset({S.OPEN}), Who.HOLDER, pending=False),
         Action("reopen", _("重新打开"), frozenset({S.RESOLVED}), Who.HOLDER_OR_SUPERVISOR),
-        Action("close", _("办结"), frozenset({S.RESOLVED}), Who.HOLDER_OR_SUPERVISOR),
+        Action(
+            "close",
+            _("办结"),
+            frozenset({S.RESOLVED}),
+            Who.HOLDER_OR_SUPERVISOR,
+            page_supervisor_only_for=frozenset({"household_repair", "public_repair", "complaint"}),
+        ),
         Action("decline", _("婉拒（不合理要求）"), IN_HAND, Who.HOLDER, pending=False),
         Action("void", _("作废（登记错误）"), ALL - {S.VOID}, Who.SUPERVISOR),
         Action("send_receipt", _("短信发送回执"), frozenset(ACTIVE_STATUSES), Who.ESTATE_STAFF),
+        Action("pause", _("暂停计时"), frozenset(ACTIVE_STATUSES), Who.HOLDER_OR_SUPERVISOR, paused=False),
+        Action("resume", _("恢复计时"), frozenset(ACTIVE_STATUSES), Who.HOLDER_OR_SUPERVISOR, paused=True),
+        # The return visit closes (satisfied) or reopens (unsatisfied) the case: see shouwen.followups.
+        Action(
+            "record_return_visit",
+            _("记录回访"),
+            frozenset({S.RESOLVED}),
+            Who.SERVICE_STAFF,
+            on_case_page=False,
+        ),
     )
 }
 
@@ -112,6 +137,8 @@ def _who_allows(who: str, staff: Staff, case: Case, handover: Handover | None) -
         return False
     if who == Who.ESTATE_STAFF:
         return True
+    if who == Who.SERVICE_STAFF:
+        return can(staff.user, Cap.FOLLOWUP_VISIT)
     if who == Who.HOLDER:
         return case.accountable_id == staff.pk
     if who == Who.SUPERVISOR:
@@ -137,13 +164,21 @@ def allows(code: str, staff: Staff, case: Case, handover: Handover | None | bool
         return False
     if action.pending is False and handover is not None:
         return False
+    if action.paused is not None and action.paused != (case.paused_since is not None):
+        return False
     return _who_allows(action.who, staff, case, handover)
 
 
 def allowed_actions(staff: Staff, case: Case) -> list[Action]:
-    """Return the actions the staff member may take on the case now, in table order."""
+    """Return the actions the staff member may take from the case page now, in table order."""
     handover = pending_handover(case)
-    return [a for a in ACTIONS.values() if allows(a.code, staff, case, handover)]
+    return [
+        a
+        for a in ACTIONS.values()
+        if a.on_case_page
+        and (case.category not in a.page_supervisor_only_for or is_supervisor(staff, case))
+        and allows(a.code, staff, case, handover)
+    ]
 
 
 def check(code: str, staff: Staff, case: Case) -> None:

@@ -23,6 +23,7 @@ from shouwen.access.scope import scope_queryset, signed_in, staff_of
 from shouwen.cases import forms as case_forms
 from shouwen.cases import queries, services, transitions
 from shouwen.cases.models import ACTIVE_STATUSES, Case, Contact, Handover
+from shouwen.core.params import parse_id
 from shouwen.directory.models import Estate, Occupancy, Resident
 from shouwen.directory.phones import normalize_phone
 from shouwen.procedures.models import Procedure
@@ -121,9 +122,9 @@ class CallerLookupView(CapabilityRequiredMixin, View):
         residents: list[Resident] = []
         if digits.isdigit() and len(digits) >= 4:
             qs = scope_queryset(Resident.objects.all(), request.user)
-            estate = request.GET.get("estate", "")
-            if estate.isdigit():
-                qs = qs.filter(estate_id=int(estate))
+            estate = parse_id(request.GET.get("estate"))
+            if estate is not None:
+                qs = qs.filter(estate_id=estate)
             residents = list(
                 qs.filter(phones__reversed_number__startswith=digits[::-1])
                 .distinct()
@@ -149,8 +150,8 @@ class ChecklistView(CapabilityRequiredMixin, View):
     required_cap = Cap.CASE_REGISTER
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        pk = request.GET.get("procedure", "")
-        procedure = Procedure.objects.filter(pk=int(pk), active=True).first() if pk.isdigit() else None
+        pk = parse_id(request.GET.get("procedure"))
+        procedure = Procedure.objects.filter(pk=pk, active=True).first() if pk is not None else None
         items = procedure.items.filter(active=True) if procedure else []
         return render(request, "cases/_checklist.html", {"procedure": procedure, "items": items})
 
@@ -166,6 +167,8 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
         "department": _("部门待接收"),
         "estate": _("小区未结事项"),
         "requests": _("请求指派"),
+        "escalated": _("督办给我"),
+        "overdue": _("已超时"),
     }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -184,13 +187,19 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
             cases = queries.estate_open_cases(scoped)
         elif queue == "requests":
             cases = queries.assignment_requests(scoped)
+        elif queue == "escalated":
+            cases = queries.escalated_to(scoped, staff)
+        elif queue == "overdue":
+            cases = queries.overdue(scoped)
         elif queue == "search":
-            cases = queries.search_cases(scoped, q).order_by("-created_at", "-pk")
+            # Newest first by id (ids follow registration): SQLite then walks the full-text matches in id
+            # order and stops at the page's 200 instead of fetching and sorting every match by time.
+            cases = queries.search_cases(scoped, q).order_by("-pk")
         else:
             queue = "mine"
             cases = queries.my_open_cases(scoped, staff)
         if handovers is not None:
-            handovers = handovers.filter(case__in=scoped)
+            handovers = queries.visible_handovers(handovers, scoped)
         ctx.update(
             {
                 "queue": queue,
@@ -200,7 +209,10 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
                 "handovers": handovers[:200] if handovers is not None else None,
                 "counts": {
                     "mine": queries.my_open_cases(scoped, staff).count(),
-                    "incoming": queries.handovers_waiting_for(staff).filter(case__in=scoped).count(),
+                    "incoming": queries.visible_handovers(
+                        queries.handovers_waiting_for(staff), scoped
+                    ).count(),
+                    "escalated": queries.escalated_to(scoped, staff).count(),
                 },
             }
         )
@@ -255,6 +267,8 @@ class CaseDetailView(CapabilityRequiredMixin, TemplateView):
                 "codes": codes,
                 "forms": _action_forms(case, codes),
                 "is_active": case.status in ACTIVE_STATUSES,
+                "deadlines": case.deadlines.select_related("policy").order_by("started_at", "pk"),
+                "pauses": case.pauses.select_related("started_by", "ended_by"),
             }
         )
         return ctx
@@ -273,6 +287,7 @@ def _action_forms(case: Case, codes: set[str]) -> dict[str, forms.Form]:
         "tick_documents": lambda: case_forms.DocumentsForm(case=case),
         "give_notice": lambda: case_forms.NoticeForm(),
         "attach": lambda: case_forms.AttachmentForm(),
+        "pause": lambda: case_forms.PauseForm(),
     }
     return {code: build() for code, build in builders.items() if code in codes}
 
@@ -372,6 +387,17 @@ def _run_action(code: str, staff: Any, case: Case, request: HttpRequest) -> str:
     if code == "void":
         services.void_case(staff, case, reason=text())
         return _("已作废，记录保留。")
+    if code == "pause":
+        from shouwen.sla.services import pause_case
+
+        d = valid(case_forms.PauseForm(post))
+        pause_case(staff, case, reason=d["reason"], note=d["note"])
+        return _("已暂停计时，暂停期间不计入时限。")
+    if code == "resume":
+        from shouwen.sla.services import resume_case
+
+        resume_case(staff, case, note=text(required=False))
+        return _("已恢复计时，各项时限已顺延。")
     if code == "send_receipt":
         services.send_receipt(staff, case)
         return _("回执短信已发送。")

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import resolve_url
+from django.utils.translation import gettext as _
 
 # The API authenticates with its own tokens and answers 401/403 itself.
 PUBLIC_PREFIXES = ("/accounts/login/", "/healthz", "/static/", "/i18n/", "/api/", "/favicon.ico")
@@ -38,4 +39,26 @@ class ChineseFirstMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith("/api/"):
             request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
+
+
+class RefuseNulCharactersMiddleware:
+    """Answer 400 to a request whose path or query string holds a NUL character.
+
+    Forms and serializers already refuse NUL in fields, but query parameters (search words, ids)
+    and path parameters reach the database as they are, and PostgreSQL cannot take a NUL in a
+    text value: the request used to end in a server error.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            message = _("请求中含有不允许的控制字符。")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message)
         return self.get_response(request)

@@ -71,6 +71,7 @@ def make_world() -> World:
             roles=[role],
             estates=[estate],
             department=depts[dept],
+            email=f"{username}@anju-wuye.example",
         )
     world.staff["engineering_head"] = create_staff(
         company=company,
@@ -81,6 +82,7 @@ def make_world() -> World:
         roles=["technician"],
         estates=[estate],
         department=depts["engineering"],
+        email="gczg@anju-wuye.example",
     )
     Department.objects.filter(pk=depts["engineering"].pk).update(head=world.staff["engineering_head"])
     Department.objects.filter(pk=depts["service"].pk).update(head=world.staff["cs_supervisor"])
@@ -91,6 +93,7 @@ def make_world() -> World:
         name="陈志远",
         staff_no="HQ001",
         roles=["deputy_gm"],
+        email="fuzong@anju-wuye.example",
     )
     world.staff["admin"] = create_staff(
         company=company,

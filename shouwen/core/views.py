@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
@@ -32,3 +33,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception as exc:  # the point is to report any database failure
         return JsonResponse({"status": "error", "database": str(exc.__class__.__name__)}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for a URL no route matches: JSON under /api/ (what API clients parse), the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        from rest_framework.exceptions import NotFound
+
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)

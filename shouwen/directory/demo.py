@@ -322,6 +322,7 @@ def load_demo_data(seed: int = 2026) -> Company:
             estates=[estates[c] for c in person.estates],
             department=departments[home][person.department] if home and person.department else None,
             phone=names.mobile(),
+            email=f"{person.username}@anju-wuye.example",
         )
         if person.username in heads and home:
             Department.objects.filter(pk=departments[home][heads[person.username]].pk).update(head=staff)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -14,8 +15,11 @@ LANDLINE = re.compile(r"^(0\d{2,3})?\d{7,8}(\d{1,5})?$")
 
 
 def normalize_phone(raw: str) -> str:
-    """Return the number without spaces, dashes, brackets or a leading +86 / 86."""
-    number = _STRIP.sub("", raw or "")
+    """Return the number without spaces, dashes, brackets or a leading +86 / 86.
+
+    Full-width digits typed with a Chinese input method (１３８…) become ASCII digits.
+    """
+    number = _STRIP.sub("", unicodedata.normalize("NFKC", raw or ""))
     if number.startswith("86") and len(number) == 13:
         number = number[2:]
     return number

@@ -49,12 +49,13 @@ def create_staff(
     estates: Iterable[Estate] = (),
     department: Department | None = None,
     phone: str = "",
+    email: str = "",
 ) -> Staff:
     """Create a user account and its staff record with roles and estates served."""
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise ValueError(f"unknown roles: {unknown}")
-    user = User(username=username, first_name=name)
+    user = User(username=username, first_name=name, email=email)
     user.set_password(password)
     # The admin site needs is_staff/is_superuser; only the administrator role gets them.
     user.is_staff = user.is_superuser = "admin" in roles

@@ -11,6 +11,7 @@ from django.views.generic import DetailView, ListView
 from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
 from shouwen.access.services import reveal_personal_data
+from shouwen.core.params import parse_id
 from shouwen.directory.models import Building, Estate, Occupancy, Resident, ResidentPhone, Unit
 from shouwen.directory.search import search_residents
 
@@ -29,9 +30,9 @@ class ResidentListView(CapabilityRequiredMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Resident]:
         qs = self.scoped(Resident.objects.all())
-        estate = self.request.GET.get("estate")
-        if estate and estate.isdigit():
-            qs = qs.filter(estate_id=int(estate))
+        estate = parse_id(self.request.GET.get("estate"))
+        if estate is not None:
+            qs = qs.filter(estate_id=estate)
         query = self.request.GET.get("q", "")
         results = search_residents(qs, query) if query.strip() else qs
         return (
@@ -59,6 +60,7 @@ class ResidentDetailView(CapabilityRequiredMixin, DetailView):
     """A resident's page: masked personal data, their units; POST reveals (and logs) the numbers."""
 
     required_cap = Cap.DIRECTORY_VIEW
+    method_caps = {"post": Cap.PERSONAL_REVEAL}  # revealing full numbers is its own capability (and logged)
     template_name = "directory/resident_detail.html"
     context_object_name = "resident"
 

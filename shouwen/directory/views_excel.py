@@ -20,6 +20,7 @@ from django.views.generic import FormView
 from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
 from shouwen.access.services import log_export
+from shouwen.core.params import parse_id
 from shouwen.directory.excel import MAX_FILE_BYTES, template_workbook
 from shouwen.directory.excel_export import export_directory
 from shouwen.directory.excel_import import import_directory
@@ -74,8 +75,8 @@ class DirectoryImportView(CapabilityRequiredMixin, FormView):
         return kwargs
 
     def get_initial(self) -> dict[str, Any]:
-        estate = self.request.GET.get("estate", "")
-        return {"estate": int(estate)} if estate.isdigit() else {}
+        estate = parse_id(self.request.GET.get("estate"))
+        return {"estate": estate} if estate is not None else {}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -85,8 +86,8 @@ class DirectoryImportView(CapabilityRequiredMixin, FormView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # An estate the user does not serve is "not found", as on every other page, not a form error.
-        estate = request.POST.get("estate", "")
-        if estate.isdigit() and not self.estates().filter(pk=int(estate)).exists():
+        estate = parse_id(request.POST.get("estate"))
+        if estate is not None and not self.estates().filter(pk=estate).exists():
             raise Http404
         return super().post(request, *args, **kwargs)
 

@@ -83,3 +83,19 @@ def test_health_check_answers_when_the_database_does(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_every_page_has_an_english_switch(client, world):
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert 'name="language" value="en"' in page
+    response = client.post("/i18n/setlang/", {"language": "en", "next": reverse("accounts:login")})
+    assert response.status_code == 302
+    english = client.get(reverse("accounts:login")).content.decode()
+    assert 'lang="en"' in english
+    assert "员工登录" not in english
+    assert "Password" in english
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client, db):
+    page = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "员工登录" in page

@@ -37,6 +37,7 @@ from shouwen.cases.models import (
 )
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
 from shouwen.procedures.models import ChecklistItem, Procedure
+from shouwen.sla.models import Deadline, PauseReason
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # typing only: django-stubs-ext is a dev dependency
@@ -381,6 +382,30 @@ class ActionSerializer(serializers.Serializer):
     label = serializers.CharField()  # type: ignore[assignment]
 
 
+class DeadlineSerializer(serializers.ModelSerializer):
+    """One time limit of the case: when it is due, and whether it was met and by how much."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    policy_name = serializers.CharField(source="policy.name", read_only=True, default="")
+
+    class Meta:
+        model = Deadline
+        fields = [
+            "kind",
+            "kind_display",
+            "policy_name",
+            "started_at",
+            "due_at",
+            "state",
+            "state_display",
+            "level",
+            "met_at",
+            "margin_seconds",
+        ]
+        read_only_fields = fields
+
+
 class CaseDetailSerializer(CaseListSerializer):
     """The whole case file: facts, accountability chain, timeline, notes, files and allowed actions."""
 
@@ -414,6 +439,7 @@ class CaseDetailSerializer(CaseListSerializer):
     documents = CaseDocumentSerializer(many=True, read_only=True)
     missing_documents = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
+    deadlines = DeadlineSerializer(many=True, read_only=True)
 
     class Meta:
         model = Case
@@ -462,6 +488,10 @@ class CaseDetailSerializer(CaseListSerializer):
             "closed_at",
             "age_seconds",
             "version",
+            "repair_type",
+            "requested_due",
+            "paused_since",
+            "deadlines",
             "chain",
             "pending_handover",
             "events",
@@ -529,9 +559,16 @@ class CaseDetailSerializer(CaseListSerializer):
 # ---------------------------------------------------------------- action requests
 
 
-def _text(help_text: StrOrPromise | None = None) -> serializers.CharField:
+def _text(help_text: StrOrPromise | None = None, max_length: int | None = None) -> serializers.CharField:
     # Texts are optional here: the service refuses a missing one with its own message.
-    return serializers.CharField(required=False, allow_blank=True, default="", help_text=help_text)
+    # A max_length (the model field's) refuses a text that would otherwise be cut short when saved.
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=help_text,
+        max_length=max_length,  # type: ignore[arg-type]  # DRF takes None (no limit); its stubs do not say so
+    )
 
 
 class HandOverSerializer(serializers.Serializer):
@@ -595,6 +632,14 @@ class ReasonSerializer(serializers.Serializer):
     """An action that needs a reason (reopen, void)."""
 
     reason = _text(gettext_lazy("原因（必填）"))
+
+
+class PauseSerializer(serializers.Serializer):
+    """Stop the clock for a reason from the list."""
+
+    reason = serializers.ChoiceField(choices=PauseReason.choices, help_text=gettext_lazy("暂停原因"))
+    # The pause's note is kept in full (200 characters, as on the case page), never cut short.
+    note = _text(gettext_lazy("说明（必填）"), max_length=200)
 
 
 class CloseSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from shouwen.access.permissions import HasCapability
 from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset
+from shouwen.core.params import parse_id
 
 
 class ScopedGenericViewSet(viewsets.GenericViewSet[Any]):
@@ -46,9 +47,10 @@ class ScopedGenericViewSet(viewsets.GenericViewSet[Any]):
         raw = self.request.query_params.get(name, "").strip()
         if not raw:
             return None
-        if not raw.isdigit():
+        value = parse_id(raw)
+        if value is None:
             raise ValidationError({name: [_("应为数字编号")]})
-        return int(raw)
+        return value
 
     def text_param(self, name: str) -> str:
         """Return the query parameter stripped of surrounding spaces (empty when absent)."""

@@ -26,12 +26,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from shouwen.access.roles import Cap
 from shouwen.access.scope import staff_of
+from shouwen.api.parsers import FormParser, MultiPartParser
 from shouwen.api.serializers.cases import (
     AcceptForProcessingSerializer,
     AddNoteSerializer,
@@ -53,6 +53,7 @@ from shouwen.api.serializers.cases import (
     KeepInSteadSerializer,
     NoticeRequestSerializer,
     OneTimeNoticeSerializer,
+    PauseSerializer,
     ReasonSerializer,
     ReassignSerializer,
     ResolveSerializer,
@@ -76,6 +77,7 @@ from shouwen.cases.models import (
     Responsibility,
 )
 from shouwen.directory.models import Staff
+from shouwen.sla.models import Deadline
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -104,6 +106,9 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(9998, 12, 31)
+
+
 def _date_param(view: ScopedGenericViewSet, name: str) -> date | None:
     raw = view.text_param(name)
     if not raw:
@@ -114,6 +119,11 @@ def _date_param(view: ScopedGenericViewSet, name: str) -> date | None:
         value = None
     if value is None:
         raise ValidationError({name: [_("日期格式应为 YYYY-MM-DD")]})
+    # Day boundaries are converted to UTC and the end gets a day added: stay clear of year 1 and 9999.
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValidationError(
+            {name: [_("日期应在 %(min)s 至 %(max)s 之间") % {"min": DATE_MIN, "max": DATE_MAX}]}
+        )
     return value
 
 
@@ -314,6 +324,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
         return CaseDetailSerializer
 
     def filter_list(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Newest first by id (ids follow registration, so this is registration order): an index walk that
+        # stops after one page, whatever the history; a queue sets its own order below.
+        queryset = queryset.order_by("-pk")
         queue = _choice_param(self, "queue", QUEUES)
         if queue:
             queryset = self._queue(queryset, queue)
@@ -497,10 +510,16 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
         services.reopen_case(self.acting_staff(), case, **self.params(ReasonSerializer))
         return self.case_response(case)
 
-    @extend_schema(request=CloseSerializer, responses={200: CaseDetailSerializer, 403: DENIED})
+    @extend_schema(
+        request=CloseSerializer,
+        responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED},
+        description=gettext_lazy(
+            "办结已处理的事项。维修和投诉须先记录满意的回访（见 return-visits）；未经回访办结只能由主管并填写原因（note）。"
+        ),
+    )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, number: str | None = None) -> Response:
-        """Close a handled case; nobody is accountable for it any more."""
+        """Close a handled case; a repair or complaint needs a satisfied return visit or a supervisor's reason."""
         case = self.get_object()
         services.close_case(self.acting_staff(), case, **self.params(CloseSerializer))
         return self.case_response(case)
@@ -521,6 +540,26 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
         """Void a mistaken registration (supervisors, with a reason); the case stays visible."""
         case = self.get_object()
         services.void_case(self.acting_staff(), case, **self.params(ReasonSerializer))
+        return self.case_response(case)
+
+    @extend_schema(request=PauseSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED})
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, number: str | None = None) -> Response:
+        """Stop the clock for a reason from the list; paused time does not count."""
+        from shouwen.sla.services import pause_case
+
+        case = self.get_object()
+        pause_case(self.acting_staff(), case, **self.params(PauseSerializer))
+        return self.case_response(case)
+
+    @extend_schema(request=CloseSerializer, responses={200: CaseDetailSerializer, 403: DENIED})
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, number: str | None = None) -> Response:
+        """Start the clock again; every deadline moves on by the paused time."""
+        from shouwen.sla.services import resume_case
+
+        case = self.get_object()
+        resume_case(self.acting_staff(), case, note=self.params(CloseSerializer)["note"])
         return self.case_response(case)
 
     @extend_schema(request=None, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED})
@@ -661,6 +700,9 @@ def _with_case_file(queryset: QuerySet[Case]) -> QuerySet[Case]:
             to_attr="pending_handovers",
         ),
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
+        Prefetch(
+            "deadlines", queryset=Deadline.objects.select_related("policy").order_by("started_at", "pk")
+        ),
         Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
         Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
         Prefetch(

@@ -233,3 +233,22 @@ def test_supervisor_may_accept_with_documents_missing_given_a_reason(world):
     case.refresh_from_db()
     assert case.status == CaseStatus.OPEN
     assert case.documents_override_reason.startswith("购房合同")
+
+
+def test_full_text_triggers_survive_table_rebuilds(db):
+    """SQLite drops triggers when a migration rebuilds the table; migrate puts them back."""
+    from django.db import connection
+
+    from shouwen.cases.search import ensure_index
+
+    if connection.vendor != "sqlite":
+        assert ensure_index() is False  # PostgreSQL keeps its GIN index through ALTER TABLE
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cases_case_fts_%'"
+        )
+        assert cursor.fetchone()[0] == 3
+        cursor.execute("DROP TRIGGER cases_case_fts_ai")
+    assert ensure_index() is True
+    assert ensure_index() is False

@@ -58,3 +58,9 @@ def age(value: object) -> str:
 def get_item(mapping: dict[str, object], key: str) -> object:
     """Look a key up in a dict from a template."""
     return mapping.get(key, "")
+
+
+@register.filter
+def absval(value: int | None) -> int:
+    """Return the absolute value (for 'late by' figures)."""
+    return abs(value or 0)

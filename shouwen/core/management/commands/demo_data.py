@@ -30,6 +30,11 @@ class Command(BaseCommand):
         for estate, count in zip(company.estates.order_by("-code"), (320, 160), strict=False):
             made = load_demo_cases(estate, count, seed=options["seed"])
             self.stdout.write(f"{estate.name}: {made} demo cases")
+        from shouwen.sla.sweep import sweep_deadlines
+
+        # Bring the escalation ladder up to date, as the worker would have over those two months.
+        counts = sweep_deadlines()
+        self.stdout.write(f"Deadline sweep: {counts['escalated']} escalations")
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         print_sign_ins(self.stdout.write)
 

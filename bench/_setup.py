@@ -1,0 +1,98 @@
+"""Shared set-up for benchmarks: a throw-away database (SQLite file, or PostgreSQL from DATABASE_URL).
+
+With DATABASE_URL pointing at PostgreSQL, a new database named after the benchmark is created on
+that server for the run and dropped when the process ends; the database the URL names is never
+written to. Without it, a SQLite file in a fresh temporary directory is used.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import resource
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+
+def _throwaway_postgres(url: str, name: str) -> str:
+    """Create an empty database beside the one in ``url``, drop it at exit, and return its URL."""
+    import psycopg
+
+    parts = urlsplit(url)
+    database = f"shouwen_bench_{name}_{os.getpid()}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        conn.execute(f'CREATE DATABASE "{database}"')
+
+    def drop() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+    atexit.register(drop)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def django_setup(name: str) -> Path:
+    """Point Shouwen at a fresh database for this benchmark run and return its var directory."""
+    sys.path.insert(0, str(ROOT))
+    var = Path(tempfile.mkdtemp(prefix=f"shouwen-bench-{name}-"))
+    os.environ["SHOUWEN_VAR_DIR"] = str(var)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwen.settings")
+    os.environ.setdefault("SHOUWEN_QUIET_HOURS", "")
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        os.environ["DATABASE_URL"] = _throwaway_postgres(url, name)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    return var
+
+
+def database_info() -> dict[str, str]:
+    """Return which database the run used and its version, for the JSON line."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+        else:
+            cursor.execute("SELECT sqlite_version()")
+        version = str(cursor.fetchone()[0])
+    return {"database": connection.vendor, "database_version": version}
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    """Return a process's peak resident memory (VmHWM) in MB, None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def own_peak_rss_mb() -> float:
+    """Return this process's peak resident memory in MB (Linux reports ru_maxrss in KB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Return the p-th percentile (nearest rank) of the values, rounded to 0.01."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return round(ordered[rank], 2)

@@ -1,0 +1,250 @@
+"""Benchmark queues and search at two history sizes: their time must not grow with history.
+
+For each size a fresh database is filled by `shouwen generate` (5 estates of 2,000 households,
+as many years as the size needs: the same estates, the same people and about the same open
+cases, only more closed history), then the main list pages and searches are timed in-process
+with Django's test client (server time: middleware, queries, template or serializer), as the
+people who use them:
+
+* ``mine``: 我的事项 of the technician of estate 1 with the most open cases
+* ``estate``: 小区未结事项 of estate 1's customer-service supervisor
+* ``incoming``: 待我接收 of the technician with the most handovers waiting
+* ``api_list``: ``GET /api/v1/cases/`` (everything the supervisor may see, newest first)
+* ``api_mine``: ``GET /api/v1/cases/?queue=mine`` for the technician
+* ``search_*``: the search box: 电梯 and 漏水 (thousands of matches), a resident's name (a few),
+  the last four digits of their phone, a case number
+
+``ratio`` per page = p50 at the large size ÷ p50 at the small size (≈1: history does not slow it
+down; ≈10 would mean the page reads all history). Each size runs in its own process, so each has
+its own throw-away database. Also the task worker's peak RSS after one deadline sweep over the
+large database (``worker_rss_mb``).
+
+    python bench/queues_search.py            # 100,000 and 1,000,000 cases
+    python bench/queues_search.py --quick    # 10,000 and 100,000 cases
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from _setup import PYTHON, ROOT, database_info, django_setup, own_peak_rss_mb, percentile
+
+ESTATES = 5
+CASES_PER_ESTATE_YEAR = 11_300  # what `shouwen generate` writes at the seeds' volumes
+SEED = 2026
+
+
+def users_and_terms() -> dict[str, Any]:
+    """Pick the people and the search terms (from estate 1, the same way at every size)."""
+    from django.db.models import Count, Q
+
+    from shouwen.cases.models import ACTIVE_STATUSES, Case
+    from shouwen.directory.models import Estate, ResidentPhone, Staff
+
+    estate = Estate.objects.order_by("code").first()
+    assert estate is not None
+    staff = Staff.objects.filter(estates=estate)
+    technicians = staff.filter(roles__role="technician")
+    busiest = technicians.annotate(
+        n=Count("accountable_cases", filter=Q(accountable_cases__status__in=sorted(ACTIVE_STATUSES)))
+    ).order_by("-n", "pk")[0]
+    waiting = technicians.annotate(
+        n=Count("handovers_received", filter=Q(handovers_received__status="pending"))
+    ).order_by("-n", "pk")[0]
+    supervisor = staff.get(roles__role="cs_supervisor")
+    # A resident of estate 1 who called at least once, and a case from the middle of the history.
+    called = Case.objects.filter(estate=estate, resident__isnull=False).order_by("pk")
+    middle = called[called.count() // 2]
+    phone = ResidentPhone.objects.filter(resident_id=middle.resident_id).order_by("pk").first()
+    assert phone is not None
+    return {
+        "estate": estate,
+        "name": middle.origin.caller_name,
+        "tech": busiest,
+        "receiver": waiting,
+        "supervisor": supervisor,
+        "phone4": phone.number[-4:],
+        "number": middle.number,
+    }
+
+
+def page_urls(p: dict[str, Any]) -> dict[str, tuple[Any, str, bool]]:
+    """Return each measured page: who asks, the URL, and whether it is the API (token) or a page (session)."""
+    return {
+        "mine": (p["tech"], "/cases/?queue=mine", False),
+        "estate": (p["supervisor"], "/cases/?queue=estate", False),
+        "incoming": (p["receiver"], "/cases/?queue=incoming", False),
+        "api_list": (p["supervisor"], "/api/v1/cases/", True),
+        "api_mine": (p["tech"], "/api/v1/cases/?queue=mine", True),
+        "search_dianti": (p["supervisor"], "/cases/?q=电梯", False),
+        "search_loushui": (p["supervisor"], "/cases/?q=漏水", False),
+        "search_name": (p["supervisor"], f"/cases/?q={p['name']}", False),
+        "search_phone4": (p["supervisor"], f"/cases/?q={p['phone4']}", False),
+        "search_number": (p["supervisor"], f"/cases/?q={p['number']}", False),
+    }
+
+
+def measure(repeat: int) -> dict[str, Any]:
+    """Time every page ``repeat`` times after a warm-up; return p50/p95 per page and its row count."""
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from shouwen.access.scope import scope_queryset
+    from shouwen.cases import queries
+    from shouwen.cases.models import Case
+
+    p = users_and_terms()
+    pages = page_urls(p)
+    scoped = scope_queryset(Case.objects.all(), p["supervisor"].user)
+    rows = {
+        "mine": queries.my_open_cases(scope_queryset(Case.objects.all(), p["tech"].user), p["tech"]).count(),
+        "estate": queries.estate_open_cases(scoped).count(),
+        "incoming": queries.handovers_waiting_for(p["receiver"]).count(),
+        "api_list": scoped.count(),
+        "search_dianti": queries.search_cases(scoped, "电梯").count(),
+        "search_loushui": queries.search_cases(scoped, "漏水").count(),
+        "search_name": queries.search_cases(scoped, p["name"]).count(),
+        "search_phone4": queries.search_cases(scoped, p["phone4"]).count(),
+        "search_number": queries.search_cases(scoped, p["number"]).count(),
+    }
+    results: dict[str, Any] = {}
+    for name, (staff, url, api) in pages.items():
+        client = Client()
+        headers: dict[str, str] = {}
+        if api:
+            token, _created = Token.objects.get_or_create(user=staff.user)
+            headers["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+        else:
+            client.force_login(staff.user)
+        times = []
+        for i in range(repeat + 3):
+            start = time.perf_counter()
+            response = client.get(url, **headers)
+            ms = (time.perf_counter() - start) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {response.status_code}")
+            if i >= 3:  # the first requests warm caches, templates and the database's pages
+                times.append(ms)
+        results[name] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+        if name in rows:
+            results[name]["rows"] = rows[name]
+    return results
+
+
+def worker_rss_mb() -> float:
+    """Run `shouwen worker --once` (one deadline sweep and delivery) and return its peak RSS in MB."""
+    env = {**os.environ, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    subprocess.run(
+        [PYTHON, "-m", "shouwen.cli", "worker", "--once", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=1800,
+        stdout=subprocess.DEVNULL,
+    )
+    # The only child this process has waited for, so its peak is the worker's.
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+
+
+def last_working_afternoon() -> datetime:
+    """Return 16:00 local time of the last weekday before now: the queues as they look during work."""
+    from django.utils import timezone
+
+    now = timezone.localtime()
+    day = now.date() - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return datetime.combine(day, datetime.min.time().replace(hour=16))
+
+
+def child(cases: int, repeat: int, with_worker: bool) -> None:
+    """Fill a fresh database with ``cases`` cases, time the pages, print one JSON line."""
+    django_setup(f"queues{cases}")
+    from django.core.management import call_command
+
+    from shouwen.cases.models import Case
+
+    years = cases / (ESTATES * CASES_PER_ESTATE_YEAR)
+    start = time.perf_counter()
+    until = f"{last_working_afternoon():%Y-%m-%dT%H:%M}"
+    call_command("generate", estates=ESTATES, years=years, seed=SEED, until=until, stdout=sys.stderr)
+    generate_s = time.perf_counter() - start
+    generator_rss = own_peak_rss_mb()
+    result = {
+        **database_info(),
+        "cases": Case.objects.count(),
+        "years": round(years, 2),
+        "generate_s": round(generate_s, 1),
+        "generate_cases_per_s": round(Case.objects.count() / generate_s),
+        "generate_rss_mb": generator_rss,
+        "pages": measure(repeat),
+    }
+    if with_worker:
+        result["worker_rss_mb"] = worker_rss_mb()
+    print(json.dumps(result, ensure_ascii=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 cases")
+    parser.add_argument("--sizes", type=int, nargs=2, metavar=("SMALL", "LARGE"))
+    parser.add_argument("--repeat", type=int, default=25, help="timed requests per page (after 3 warm-up)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--with-worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.repeat, args.with_worker)
+        return
+    sizes = args.sizes or ((10_000, 100_000) if args.quick else (100_000, 1_000_000))
+    runs = []
+    for size in sizes:
+        command = [PYTHON, __file__, "--child", str(size), "--repeat", str(args.repeat)]
+        if size == sizes[-1]:
+            command.append("--with-worker")
+        # Progress goes to stderr; the child's last stdout line is its result.
+        out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, timeout=6 * 3600).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    small, large = runs
+    ratio = {
+        name: round(large["pages"][name]["p50_ms"] / max(small["pages"][name]["p50_ms"], 0.01), 2)
+        for name in small["pages"]
+    }
+    print(
+        json.dumps(
+            {
+                "bench": "queues_search",
+                "database": small["database"],
+                "database_version": small["database_version"],
+                "timing": "server time in-process (Django test client), p50/p95 of the timed requests",
+                "sizes": {"small_cases": small["cases"], "large_cases": large["cases"]},
+                "years": {"small": small["years"], "large": large["years"]},
+                "estates": ESTATES,
+                "small": small["pages"],
+                "large": large["pages"],
+                "ratio": ratio,
+                "ratio_max": max(ratio.values()),
+                "generate_cases_per_s": {
+                    "small": small["generate_cases_per_s"],
+                    "large": large["generate_cases_per_s"],
+                },
+                "generate_s": {"small": small["generate_s"], "large": large["generate_s"]},
+                "generate_rss_mb": {"small": small["generate_rss_mb"], "large": large["generate_rss_mb"]},
+                "worker_rss_mb": large.get("worker_rss_mb"),
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

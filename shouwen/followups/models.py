@@ -1,0 +1,131 @@
+"""Return visits (回访) after a repair or complaint is handled, their failed attempts, and satisfaction.
+
+Every resolved repair and complaint gets one return visit per round: the first after the first
+resolution, a second after the rework that follows an unsatisfied visit, and so on. Nothing here
+is deleted: a visit that is no longer needed is cancelled, and every attempt stays on record.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class VisitStatus(models.TextChoices):
+    PENDING = "pending", _("待回访")
+    DONE = "done", _("已回访")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class VisitChannel(models.TextChoices):
+    PHONE = "phone", _("电话")
+    IN_PERSON = "in_person", _("上门")
+
+
+class Satisfaction(models.TextChoices):
+    VERY_SATISFIED = "very_satisfied", _("非常满意")
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY = "basically", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+# Results that let the case be closed; "unsatisfied" sends it back to the technician.
+SATISFIED_RESULTS = frozenset({Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED, Satisfaction.BASICALLY})
+
+
+class AttemptOutcome(models.TextChoices):
+    NO_ANSWER = "no_answer", _("无人接听")
+    WRONG_NUMBER = "wrong_number", _("号码有误")
+    ASKED_LATER = "asked_later", _("住户要求稍后")
+
+
+class ReturnVisit(models.Model):
+    """One round of return visit of a handled repair or complaint: due when, by whom, and the result."""
+
+    ESTATE_LOOKUP = "case__estate"
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="return_visits", verbose_name=_("事项")
+    )
+    round = models.PositiveSmallIntegerField(_("回访轮次"), default=1)
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    due_at = models.DateTimeField(_("回访期限"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=VisitStatus.choices, default=VisitStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("未接通次数"), default=0)
+    last_attempt_at = models.DateTimeField(_("最近一次尝试"), null=True, blank=True)
+    visitor = models.ForeignKey(
+        "directory.Staff",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="return_visits",
+        verbose_name=_("回访人"),
+    )
+    visited_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    channel = models.CharField(
+        _("回访方式"), max_length=10, choices=VisitChannel.choices, blank=True, default=""
+    )
+    satisfaction = models.CharField(
+        _("满意度"), max_length=16, choices=Satisfaction.choices, blank=True, default=""
+    )
+    comments = models.TextField(_("住户意见"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        ordering = ["case", "round", "pk"]
+        indexes = [models.Index(fields=["status", "due_at"], name="return_visit_queue")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "round"], name="return_visit_one_per_round"),
+            # At most one visit of a case is waiting; a second resolution cannot open another.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="return_visit_one_pending_per_case"
+            ),
+            # A visit counts as done only with who, when, how and the resident's opinion.
+            models.CheckConstraint(
+                condition=~Q(status="done")
+                | (Q(visitor__isnull=False, visited_at__isnull=False) & ~Q(channel="") & ~Q(satisfaction="")),
+                name="return_visit_done_is_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} #{self.round}"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Return whether the visit is still waiting after its deadline."""
+        return self.status == VisitStatus.PENDING and self.due_at < timezone.now()
+
+    @property
+    def is_satisfied(self) -> bool:
+        """Return whether the recorded result lets the case be closed."""
+        return self.status == VisitStatus.DONE and self.satisfaction in SATISFIED_RESULTS
+
+
+class ReturnVisitAttempt(models.Model):
+    """A call that did not reach the resident (no answer, wrong number, asked to call later)."""
+
+    ESTATE_LOOKUP = "visit__case__estate"
+
+    visit = models.ForeignKey(
+        ReturnVisit, on_delete=models.PROTECT, related_name="attempt_records", verbose_name=_("回访")
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    by = models.ForeignKey(
+        "directory.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("回访人")
+    )
+    outcome = models.CharField(_("结果"), max_length=14, choices=AttemptOutcome.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("回访未接通记录")
+        verbose_name_plural = _("回访未接通记录")
+        ordering = ["visit", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.visit} {self.get_outcome_display()}"

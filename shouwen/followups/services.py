@@ -1,0 +1,196 @@
+"""Service functions of return visits: open one when a repair or complaint is resolved, record the result.
+
+A satisfied result closes the case; an unsatisfied one sends it back to its last holder with the
+resident's words, and the next resolution opens the next round (000 篇2 六 9; 001 投诉处理及回访制度 六).
+A call that reaches nobody is counted and the visit stays in the queue. Every step is on the
+case's timeline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwen.cases import services as case_services
+from shouwen.cases import transitions
+from shouwen.cases.models import Case, CaseEvent
+from shouwen.cases.services import RETURN_VISIT_CATEGORIES, CaseConflict
+from shouwen.directory.models import Staff
+from shouwen.followups.models import (
+    SATISFIED_RESULTS,
+    AttemptOutcome,
+    ReturnVisit,
+    ReturnVisitAttempt,
+    Satisfaction,
+    VisitChannel,
+    VisitStatus,
+)
+
+if TYPE_CHECKING:
+    from shouwen.sla.models import Deadline
+
+Kind = CaseEvent.Kind
+
+# "其他维修项目2天内回访" (001 报修接待 ④): the limit when no deadline policy applies (complaints, paused clock).
+DEFAULT_DAYS = 2
+
+
+def default_due(start: datetime) -> datetime:
+    """Return midnight at the end of the second calendar day after ``start`` (the day itself is day 0)."""
+    day = timezone.localdate(start) + timedelta(days=DEFAULT_DAYS + 1)
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def _deadline_due(case: Case) -> datetime | None:
+    """Return when the case's running return-visit deadline falls due, if the sla app opened one."""
+    from shouwen.sla.models import Deadline, DeadlineKind, DeadlineState
+
+    return (
+        Deadline.objects.filter(
+            case=case, kind=DeadlineKind.RETURN_VISIT, state=DeadlineState.RUNNING, due_at__isnull=False
+        )
+        .order_by("-started_at", "-pk")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+
+
+def open_return_visit(case: Case, at: datetime | None = None) -> ReturnVisit | None:
+    """Open the next round's return visit of a resolved repair or complaint; None for other categories."""
+    if case.category not in RETURN_VISIT_CATEGORIES:
+        return None
+    pending = ReturnVisit.objects.filter(case=case, status=VisitStatus.PENDING).first()
+    if pending is not None:
+        return pending
+    now = at or timezone.now()
+    last = ReturnVisit.objects.filter(case=case).aggregate(last=Max("round"))["last"] or 0
+    return ReturnVisit.objects.create(
+        case=case,
+        round=last + 1,
+        created_at=now,
+        due_at=_deadline_due(case) or default_due(now),
+    )
+
+
+def cancel_pending_visits(case: Case) -> int:
+    """Cancel the case's waiting visit once it is no longer needed (reopened, closed otherwise, voided)."""
+    return ReturnVisit.objects.filter(case=case, status=VisitStatus.PENDING).update(
+        status=VisitStatus.CANCELLED
+    )
+
+
+def follow_deadline(deadline: Deadline) -> int:
+    """Give the waiting visit the due time of the case's return-visit deadline (opened or recomputed)."""
+    from shouwen.sla.models import DeadlineKind, DeadlineState
+
+    if deadline.kind != DeadlineKind.RETURN_VISIT or deadline.state != DeadlineState.RUNNING:
+        return 0
+    if deadline.due_at is None:
+        return 0
+    pending = ReturnVisit.objects.filter(case_id=deadline.case_id, status=VisitStatus.PENDING)
+    return pending.exclude(due_at=deadline.due_at).update(due_at=deadline.due_at)
+
+
+def on_case_event(event: CaseEvent) -> None:
+    """Open or cancel return visits according to what just happened to the case."""
+    kind = event.kind
+    if kind == Kind.RESOLVED:
+        open_return_visit(event.case, event.at)
+    elif kind in (Kind.REOPENED, Kind.CLOSED, Kind.DECLINED, Kind.VOIDED):
+        cancel_pending_visits(event.case)
+
+
+def _lock(visit: ReturnVisit) -> tuple[Case, ReturnVisit]:
+    """Lock the case, then the visit (always in this order), and refuse a visit no longer waiting."""
+    case = Case.objects.select_for_update().select_related("estate").get(pk=visit.case_id)
+    fresh = ReturnVisit.objects.select_for_update().get(pk=visit.pk)
+    if fresh.status != VisitStatus.PENDING:
+        raise CaseConflict(
+            _("该回访已处理（%(status)s），请刷新页面。") % {"status": fresh.get_status_display()}
+        )
+    return case, fresh
+
+
+@transaction.atomic
+def record_return_visit(
+    staff: Staff, visit: ReturnVisit, *, channel: str, satisfaction: str, comments: str = ""
+) -> ReturnVisit:
+    """Record the resident's opinion: satisfied closes the case, unsatisfied reopens it to its holder."""
+    case, visit = _lock(visit)
+    transitions.check("record_return_visit", staff, case)
+    if channel not in VisitChannel.values:
+        raise ValidationError(_("请选择回访方式。"))
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError(_("请选择住户的满意程度。"))
+    comments = (comments or "").strip()
+    if satisfaction == Satisfaction.UNSATISFIED and not comments:
+        # The technician must know what to put right.
+        raise ValidationError(_("住户不满意时，必须记录住户的意见。"))
+    now = timezone.now()
+    visit.status = VisitStatus.DONE
+    visit.visitor = staff
+    visit.visited_at = now
+    visit.channel = channel
+    visit.satisfaction = satisfaction
+    visit.comments = comments
+    visit.save(update_fields=["status", "visitor", "visited_at", "channel", "satisfaction", "comments"])
+    summary = _("第%(round)s次%(channel)s回访：%(result)s") % {
+        "round": visit.round,
+        "channel": visit.get_channel_display(),
+        "result": visit.get_satisfaction_display(),
+    }
+    CaseEvent.objects.create(
+        case=case,
+        actor=staff,
+        kind=Kind.RETURN_VISIT,
+        at=now,
+        text=f"{summary}。{comments}" if comments else summary,
+        data={"visit": visit.pk, "round": visit.round, "channel": channel, "satisfaction": satisfaction},
+    )
+    if satisfaction in SATISFIED_RESULTS:
+        case_services.close_after_return_visit(
+            staff, case, note=_("回访%(result)s，办结。") % {"result": visit.get_satisfaction_display()}
+        )
+    else:
+        case_services.reopen_after_return_visit(
+            staff, case, reason=_("回访不满意：%(comments)s") % {"comments": comments}
+        )
+    return visit
+
+
+@transaction.atomic
+def record_no_answer(
+    staff: Staff, visit: ReturnVisit, outcome: str = AttemptOutcome.NO_ANSWER, note: str = ""
+) -> ReturnVisitAttempt:
+    """Record a call that reached nobody: the attempt is counted and the visit waits for the next try."""
+    case, visit = _lock(visit)
+    transitions.check("record_return_visit", staff, case)
+    if outcome not in AttemptOutcome.values:
+        raise ValidationError(_("请选择未接通的原因。"))
+    now = timezone.now()
+    attempt = ReturnVisitAttempt.objects.create(
+        visit=visit, at=now, by=staff, outcome=outcome, note=(note or "").strip()[:200]
+    )
+    visit.attempts += 1
+    visit.last_attempt_at = now
+    visit.save(update_fields=["attempts", "last_attempt_at"])
+    text = _("第%(round)s次回访未接通（第%(n)s次尝试）：%(outcome)s") % {
+        "round": visit.round,
+        "n": visit.attempts,
+        "outcome": attempt.get_outcome_display(),
+    }
+    CaseEvent.objects.create(
+        case=case,
+        actor=staff,
+        kind=Kind.RETURN_VISIT_FAILED,
+        at=now,
+        text=f"{text}。{attempt.note}" if attempt.note else text,
+        data={"visit": visit.pk, "round": visit.round, "outcome": outcome, "attempts": visit.attempts},
+    )
+    return attempt

@@ -1,0 +1,86 @@
+"""A notification to one staff member, shown in the app and optionally sent by e-mail and SMS."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    NEAR_DUE = "near_due", _("临期提醒")
+    OVERDUE = "overdue", _("超时督办")
+    ESCALATED = "escalated", _("升级督办")
+    REPORTED = "reported", _("呈报")
+    HANDOVER = "handover", _("转办待接收")
+    INFO = "info", _("通知")
+
+
+class Delivery(models.TextChoices):
+    """Where an e-mail or SMS copy of a notification stands."""
+
+    NONE = "none", _("不发送")
+    PENDING = "pending", _("待发送")
+    HELD = "held", _("免打扰时段后发送")
+    # Claimed by one worker and being sent: a crash here must not lead to a second copy.
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+# Statuses the worker picks up once their time has come.
+DUE_STATUSES = (Delivery.PENDING, Delivery.HELD)
+
+
+class Notification(models.Model):
+    """One message to one staff member; no ESTATE_LOOKUP on purpose: it is scoped by recipient, never by estate."""
+
+    recipient = models.ForeignKey(
+        "directory.Staff", on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("事项"),
+    )
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.INFO)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True, default="")
+    url = models.CharField(_("链接"), max_length=300, blank=True, default="")
+    urgent = models.BooleanField(_("紧急（安全事项）"), default=False)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    email_status = models.CharField(_("邮件"), max_length=8, choices=Delivery.choices, default=Delivery.NONE)
+    email_deliver_after = models.DateTimeField(_("邮件不早于"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    email_error = models.CharField(_("邮件失败原因"), max_length=300, blank=True, default="")
+    sms_status = models.CharField(_("短信"), max_length=8, choices=Delivery.choices, default=Delivery.NONE)
+    sms_deliver_after = models.DateTimeField(_("短信不早于"), null=True, blank=True)
+    sms_sent_at = models.DateTimeField(_("短信发送时间"), null=True, blank=True)
+    sms_error = models.CharField(_("短信失败原因"), max_length=300, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The bell's unread COUNT on every page.
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            # "Mine, newest first".
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient_new"),
+            # The worker's scans for e-mail and SMS whose time has come.
+            models.Index(fields=["email_status", "email_deliver_after"], name="notification_email_due"),
+            models.Index(fields=["sms_status", "sms_deliver_after"], name="notification_sms_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        """Return whether the recipient has read it."""
+        return self.read_at is not None

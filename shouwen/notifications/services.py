@@ -1,0 +1,222 @@
+"""Notify staff: the in-app notification at once, e-mail and SMS through the worker, respecting quiet hours.
+
+:func:`notify` never sends anything itself, so it is cheap and safe inside the transaction of the
+change that causes it; :func:`deliver_pending` (run by ``shouwen worker``) sends what is due.
+Every copy is claimed with a conditional UPDATE before it is sent, so several workers never send
+the same message twice; a crash mid-send leaves it marked as failed rather than sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.utils import timezone
+
+from shouwen.core.sms import send_sms
+from shouwen.directory.models import Staff
+from shouwen.env import parse_time_range
+from shouwen.notifications.models import DUE_STATUSES, Delivery, Kind, Notification
+
+if TYPE_CHECKING:
+    from shouwen.cases.models import Case
+
+logger = logging.getLogger("shouwen.notifications")
+
+# Rows sent per channel in one deliver_pending call: the worker runs again a minute later.
+BATCH = 200
+# A copy claimed this long ago and still "sending" belongs to a worker that died mid-send.
+STALE_SENDING = timedelta(minutes=15)
+SMS_MAX_CHARS = 300
+
+
+def quiet_hours_end(now: datetime) -> datetime | None:
+    """Return when the quiet period ``now`` falls in ends, or None outside quiet hours."""
+    span = parse_time_range("SHOUWEN_QUIET_HOURS", settings.SHOUWEN_QUIET_HOURS)
+    if span is None:
+        return None
+    start, end = span
+    zone = ZoneInfo(settings.TIME_ZONE)
+    local = now.astimezone(zone)
+    clock = local.time()
+    if start < end:  # e.g. 12:00-14:00 within one day
+        quiet = start <= clock < end
+        end_day = local.date()
+    else:  # e.g. 22:00-07:00 across midnight
+        quiet = clock >= start or clock < end
+        end_day = local.date() + timedelta(days=1) if clock >= start else local.date()
+    if not quiet:
+        return None
+    return datetime.combine(end_day, end, tzinfo=zone)
+
+
+def _schedule(wanted: bool, urgent: bool, now: datetime) -> tuple[str, datetime | None]:
+    """Return the status and earliest delivery time of a new e-mail or SMS copy."""
+    if not wanted:
+        return Delivery.NONE, None
+    if urgent:
+        return Delivery.PENDING, None  # safety matters wake people up
+    resume = quiet_hours_end(now)
+    if resume is None:
+        return Delivery.PENDING, None
+    return Delivery.HELD, resume
+
+
+def notify(
+    recipient: Staff,
+    *,
+    title: str,
+    body: str = "",
+    case: Case | None = None,
+    kind: str = Kind.INFO,
+    url: str = "",
+    urgent: bool = False,
+    email: bool = True,
+    sms: bool = False,
+    now: datetime | None = None,
+) -> Notification:
+    """Create the in-app notification and queue its e-mail and SMS copies for the worker."""
+    if kind not in Kind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")  # a programming error, not user input
+    now = now or timezone.now()
+    # Somebody who has left keeps the in-app record but gets nothing on their phone or mailbox.
+    reachable = recipient.is_active
+    email_status, email_after = _schedule(email and reachable and bool(recipient.user.email), urgent, now)
+    sms_status, sms_after = _schedule(sms and reachable and bool(recipient.phone), urgent, now)
+    return Notification.objects.create(
+        recipient=recipient,
+        case=case,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        url=url,
+        urgent=urgent,
+        created_at=now,
+        email_status=email_status,
+        email_deliver_after=email_after,
+        sms_status=sms_status,
+        sms_deliver_after=sms_after,
+    )
+
+
+def mark_read(staff: Staff, ids: Iterable[int] | Literal["all"], now: datetime | None = None) -> int:
+    """Mark the staff member's own unread notifications (some ids, or "all") read; return how many."""
+    qs = Notification.objects.filter(recipient=staff, read_at__isnull=True)
+    if ids != "all":
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=now or timezone.now())
+
+
+def unread_count(staff: Staff) -> int:
+    """Return how many notifications the staff member has not read (the bell)."""
+    return Notification.objects.filter(recipient=staff, read_at__isnull=True).count()
+
+
+# ---------------------------------------------------------------- delivery
+
+
+def _link(url: str) -> str:
+    return f"{settings.SHOUWEN_SITE_URL}{url}" if url.startswith("/") else url
+
+
+def _send_email(n: Notification) -> None:
+    # A header may not contain a line break; titles are one line on screen anyway.
+    subject = " ".join(n.title.split())
+    text = "\n\n".join(part for part in (n.body, _link(n.url)) if part)
+    send_mail(subject, text or subject, None, [n.recipient.user.email], fail_silently=False)
+
+
+def _send_sms(n: Notification) -> None:
+    text = n.title if not n.body else f"{n.title}\n{n.body}"
+    result = send_sms(n.recipient.phone, text[:SMS_MAX_CHARS])
+    if not result.ok:
+        raise RuntimeError(result.error or "SMS gateway refused the message")
+
+
+class _Channel:
+    """The field names of one delivery channel (e-mail or SMS) and how to send on it."""
+
+    def __init__(self, name: str, send: Callable[[Notification], None]) -> None:
+        self.name = name
+        self.status = f"{name}_status"
+        self.after = f"{name}_deliver_after"
+        self.sent_at = f"{name}_sent_at"
+        self.error = f"{name}_error"
+        self.send = send
+
+    def due(self, now: datetime) -> Q:
+        """Return the filter of copies on this channel whose time has come."""
+        return Q(**{f"{self.status}__in": DUE_STATUSES}) & (
+            Q(**{f"{self.after}__isnull": True}) | Q(**{f"{self.after}__lte": now})
+        )
+
+
+CHANNELS = {"email": _Channel("email", _send_email), "sms": _Channel("sms", _send_sms)}
+
+
+def _hold_for_quiet_hours(channel: _Channel, now: datetime) -> int:
+    """During quiet hours, hold non-urgent pending copies (e.g. queued while the worker was down)."""
+    resume = quiet_hours_end(now)
+    if resume is None:
+        return 0
+    return Notification.objects.filter(Q(**{channel.status: Delivery.PENDING}), urgent=False).update(
+        **{channel.status: Delivery.HELD, channel.after: resume}
+    )
+
+
+def _due_ids(channel: _Channel, now: datetime) -> list[int]:
+    """Return the ids of copies on the channel that may go out now (oldest first)."""
+    return list(
+        Notification.objects.filter(channel.due(now)).order_by("pk").values_list("pk", flat=True)[:BATCH]
+    )
+
+
+def _claim(channel: _Channel, pk: int, now: datetime) -> bool:
+    """Take one copy for this worker; False when another worker took it first."""
+    claimed = Notification.objects.filter(channel.due(now), pk=pk).update(
+        **{channel.status: Delivery.SENDING, channel.sent_at: now}
+    )
+    return claimed == 1
+
+
+def _deliver_channel(channel: _Channel, now: datetime) -> dict[str, int]:
+    """Send every due copy on one channel; return how many were sent and how many failed."""
+    counts = {"sent": 0, "failed": 0, "held": _hold_for_quiet_hours(channel, now)}
+    # Copies a dead worker left "sending" may or may not have gone out: failed, never sent twice.
+    counts["failed"] += Notification.objects.filter(
+        **{channel.status: Delivery.SENDING, f"{channel.sent_at}__lt": now - STALE_SENDING}
+    ).update(**{channel.status: Delivery.FAILED, channel.error: "worker stopped while sending"})
+    for pk in _due_ids(channel, now):
+        if not _claim(channel, pk, now):
+            continue
+        n = Notification.objects.select_related("recipient__user").get(pk=pk)
+        try:
+            channel.send(n)
+        except Exception as exc:  # any gateway or SMTP error: record it and go on with the next one
+            logger.warning("%s notification %s to %s failed: %s", channel.name, pk, n.recipient, exc)
+            Notification.objects.filter(pk=pk).update(
+                **{channel.status: Delivery.FAILED, channel.error: f"{type(exc).__name__}: {exc}"[:300]}
+            )
+            counts["failed"] += 1
+            continue
+        Notification.objects.filter(pk=pk).update(
+            **{channel.status: Delivery.SENT, channel.sent_at: timezone.now(), channel.error: ""}
+        )
+        counts["sent"] += 1
+    return counts
+
+
+def deliver_pending(now: datetime | None = None) -> dict[str, int]:
+    """Send every pending or held e-mail and SMS whose time has come; return the counts."""
+    now = now or timezone.now()
+    result: dict[str, int] = {}
+    for name, channel in CHANNELS.items():
+        for key, value in _deliver_channel(channel, now).items():
+            result[f"{name}_{key}"] = value
+    return result

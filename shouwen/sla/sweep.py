@@ -1,0 +1,104 @@
+"""The deadline sweep: run every minute by the worker; its cost grows with what is due, not with history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwen.sla import deadlines
+from shouwen.sla.ladder import notify_level
+from shouwen.sla.models import Deadline, DeadlineState, Escalation
+
+BATCH = 200
+
+
+def _escalate(deadline: Deadline, level: int) -> None:
+    """Take one step of the ladder for a deadline."""
+    case = deadline.case
+    policy = deadline.policy
+    what = deadline.get_kind_display()
+    urgent = bool(policy and policy.safety) or case.severity == "major"
+    due = timezone.localtime(deadline.due_at).strftime("%m-%d %H:%M") if deadline.due_at else ""
+    if level == 1:
+        notify_level(
+            case,
+            "accountable",
+            kind="near_due",
+            urgent=False,
+            title=_("%(number)s %(what)s时限将到（%(due)s）")
+            % {"number": case.number, "what": what, "due": due},
+        )
+        return
+    target_level = (policy.overdue_to if level == 2 else policy.final_to) if policy else "supervisor"
+    title = (
+        _("%(number)s %(what)s已超时（时限 %(due)s），请督办")
+        if level == 2
+        else _("%(number)s %(what)s严重超时（时限 %(due)s），升级督办")
+    ) % {"number": case.number, "what": what, "due": due}
+    if level == 2 and target_level != "accountable":
+        notify_level(
+            case,
+            "accountable",
+            kind="overdue",
+            record=False,  # the holder hears of it too; the timeline records the escalation once
+            urgent=urgent,
+            title=_("%(number)s %(what)s已超时") % {"number": case.number, "what": what},
+        )
+    people = notify_level(
+        case, target_level, kind="escalated" if level == 3 else "overdue", title=title, urgent=urgent
+    )
+    for person in people:
+        Escalation.objects.get_or_create(
+            deadline=deadline, level=level, target=person, defaults={"case": case}
+        )
+
+
+def _process(deadline: Deadline, now: datetime) -> bool:
+    """Raise one deadline to the level it has reached; return whether this worker did it."""
+    target = deadlines.level_at(deadline, now)
+    if target <= deadline.level:
+        Deadline.objects.filter(pk=deadline.pk, version=deadline.version).update(
+            next_check_at=deadlines.next_check(deadline), version=F("version") + 1
+        )
+        return False
+    start = deadline.level
+    deadline.level = target
+    with transaction.atomic():
+        # Claim the step: only one worker moves a deadline from this level and version.
+        claimed = Deadline.objects.filter(
+            pk=deadline.pk, level=start, version=deadline.version, state=DeadlineState.RUNNING
+        ).update(level=target, next_check_at=deadlines.next_check(deadline), version=F("version") + 1)
+        if not claimed:
+            return False
+        for level in range(start + 1, target + 1):
+            if level == 1 and target > 1:
+                continue  # already overdue: the overdue notice replaces the reminder
+            _escalate(deadline, level)
+    return True
+
+
+def sweep_deadlines(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
+    """Escalate every running deadline whose next check has come (an index range scan)."""
+    now = now or timezone.now()
+    seen = escalated = 0
+    after: tuple[datetime, int] | None = None
+    while True:
+        qs = Deadline.objects.filter(state=DeadlineState.RUNNING, next_check_at__lte=now)
+        if after is not None:  # keyset paging along the partial index on next_check_at
+            qs = qs.filter(Q(next_check_at__gt=after[0]) | Q(next_check_at=after[0], pk__gt=after[1]))
+        due = list(
+            qs.select_related(
+                "case__estate__company", "case__accountable__department__head", "policy"
+            ).order_by("next_check_at", "pk")[:batch]
+        )
+        if not due:
+            break
+        after = (due[-1].next_check_at, due[-1].pk)  # type: ignore[assignment]
+        for d in due:
+            seen += 1
+            escalated += _process(d, now)
+    return {"checked": seen, "escalated": escalated}

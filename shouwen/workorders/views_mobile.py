@@ -1,0 +1,394 @@
+"""The technician's phone pages under /m/: my jobs, the job with its one next step, the night log."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from shouwen.access.permissions import CapabilityRequiredMixin
+from shouwen.access.roles import Cap
+from shouwen.access.scope import scope_queryset, staff_of
+from shouwen.cases.models import CaseEvent
+from shouwen.cases.transitions import CaseActionDenied
+from shouwen.core.params import parse_id
+from shouwen.directory.models import Estate, Staff, Unit
+from shouwen.directory.search import find_units, parse_unit_shorthand
+from shouwen.workorders import forms as wo_forms
+from shouwen.workorders import services, transitions
+from shouwen.workorders.intake import register_night_call
+from shouwen.workorders.models import (
+    OPEN_STATES,
+    PhotoStage,
+    State,
+    WorkOrder,
+    WorkOrderMaterial,
+    WorkOrderTechnician,
+)
+from shouwen.workorders.warranty import propose_charge
+
+
+def me(request: HttpRequest) -> Staff:
+    """Return the signed-in staff member or refuse."""
+    staff = staff_of(request.user)
+    if staff is None:
+        raise PermissionDenied(_("只有员工可以使用此功能。"))
+    return staff
+
+
+def error_text(exc: ValidationError) -> str:
+    """Join a validation error's messages for a page message."""
+    return "；".join(exc.messages)
+
+
+def with_crew(queryset: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """Load each order's case, place and current crew in a fixed number of queries."""
+    return queryset.select_related(
+        "case__estate", "case__unit__building", "case__public_area", "case__origin", "case__accountable"
+    ).prefetch_related(
+        Prefetch(
+            "crew",
+            queryset=WorkOrderTechnician.objects.filter(removed_at__isnull=True)
+            .select_related("staff")
+            .order_by("position", "pk"),
+            to_attr="current_crew",
+        )
+    )
+
+
+def order_for(request: HttpRequest, number: str) -> WorkOrder:
+    """Return the work order by number if it lies in one of the user's estates, else 404."""
+    return get_object_or_404(with_crew(scope_queryset(WorkOrder.objects.all(), request.user)), number=number)
+
+
+class MobileHomeView(CapabilityRequiredMixin, TemplateView):
+    """My jobs: today, waiting for me to accept, to finish (signature, payment), coming days."""
+
+    required_cap = Cap.WORKORDER_WORK
+    template_name = "workorders/m_home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        staff = me(self.request)
+        scoped = scope_queryset(WorkOrder.objects.all(), self.request.user)
+        mine = with_crew(
+            scoped.filter(crew__staff=staff, crew__removed_at__isnull=True).exclude(state=State.CANCELLED)
+        ).order_by("appointment_at", "created_at")
+        today = timezone.localdate()
+        tomorrow = timezone.make_aware(datetime.combine(today + timedelta(days=1), datetime.min.time()))
+        open_mine = mine.filter(state__in=OPEN_STATES)
+        current = WorkOrderTechnician.objects.filter(work_order=OuterRef("pk"), removed_at__isnull=True)
+        ctx.update(
+            {
+                "me": staff,
+                "today_jobs": open_mine.filter(
+                    Q(appointment_at__lt=tomorrow) | Q(appointment_at__isnull=True) | ~Q(state=State.CREATED)
+                ),
+                "upcoming": open_mine.filter(appointment_at__gte=tomorrow, state=State.CREATED),
+                "to_finish": mine.filter(state=State.DONE).filter(
+                    Q(signature="", signature_refused_reason="") | Q(paid=True, paid_at__isnull=True)
+                ),
+                "unassigned": with_crew(scoped.filter(state=State.CREATED).filter(~Exists(current)))
+                .filter(case__estate__in=staff.estates.all())
+                .order_by("appointment_at", "created_at")[:20],
+                "today": today,
+            }
+        )
+        return ctx
+
+
+# The step whose form the bottom button submits, when the step needs more than one tap.
+FORM_STEPS = {"diagnose", "sign", "record_payment", "set_charge"}
+BAR_LABELS = {
+    "diagnose": gettext_lazy("保存诊断与方案"),
+    "set_charge": gettext_lazy("保存费用"),
+    "complete": gettext_lazy("完工"),
+    "sign": gettext_lazy("确认签字"),
+    "record_payment": gettext_lazy("确认收款"),
+    "arrive": gettext_lazy("我已到场"),
+    "set_out": gettext_lazy("出发"),
+    "accept": gettext_lazy("接单"),
+}
+
+
+class JobView(CapabilityRequiredMixin, TemplateView):
+    """One job on the phone: facts, what was done so far, and the one next action at the bottom."""
+
+    required_cap = Cap.WORKORDER_VIEW
+    template_name = "workorders/m_job.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        order = order_for(self.request, kwargs["number"])
+        staff = me(self.request)
+        codes = {a.code for a in transitions.allowed_actions(staff, order)}
+        step = transitions.next_step(staff, order)
+        estate = order.case.estate
+        proposal = propose_charge(order) if "set_charge" in codes else None
+        charge_initial = {
+            "labour": order.labour,
+            "paid": "1"
+            if (order.paid if order.paid is not None else (proposal.paid if proposal else True))
+            else "0",
+            "override_reason": order.paid_override_reason,
+        }
+        ctx.update(
+            {
+                "order": order,
+                "case": order.case,
+                "me": staff,
+                "crew": order.current_crew,  # type: ignore[attr-defined]
+                "codes": codes,
+                "step": step,
+                "step_uses_form": step is not None and step.code in FORM_STEPS,
+                "step_label": BAR_LABELS.get(step.code, step.label) if step is not None else "",
+                "proposal": proposal,
+                "materials": order.materials.filter(voided_at__isnull=True).order_by("added_at", "pk"),
+                "photos": order.photos.all(),
+                "photo_stages": PhotoStage.choices,
+                "diagnosis_form": wo_forms.DiagnosisForm(
+                    initial={
+                        "diagnosis": order.diagnosis,
+                        "plan": order.plan,
+                        "responsibility": order.responsibility,
+                    }
+                ),
+                "material_form": wo_forms.MaterialForm(),
+                "charge_form": wo_forms.ChargeForm(initial=charge_initial),
+                "signature_form": wo_forms.SignatureForm(),
+                "refuse_form": wo_forms.RefuseForm(),
+                "payment_form": wo_forms.PaymentForm(initial={"amount": order.total}),
+                "assign_form": wo_forms.CrewFields(estate=estate) if "assign" in codes else None,
+                "reinspect_form": wo_forms.ReinspectForm() if "reinspect" in codes else None,
+                "events": CaseEvent.objects.filter(
+                    case=order.case, kind=CaseEvent.Kind.WORK_ORDER, data__work_order=order.number
+                )
+                .select_related("actor")
+                .order_by("at", "pk"),
+                "steps": _progress(order),
+            }
+        )
+        return ctx
+
+
+def _progress(order: WorkOrder) -> list[tuple[str, bool]]:
+    """Return the steps of the job with whether each is behind us, for the progress strip."""
+    return [
+        (_("接单"), order.accepted_at is not None),
+        (_("出发"), order.on_way_at is not None),
+        (_("到场"), order.arrived_at is not None),
+        (_("诊断"), order.diagnosed_at is not None),
+        (_("完工"), order.done_at is not None),
+        (_("签字"), order.signature_settled),
+        (_("收费"), order.state == State.DONE and order.payment_settled),
+    ]
+
+
+def _valid(form: forms.Form) -> dict[str, Any]:
+    if not form.is_valid():
+        raise ValidationError(
+            [
+                f"{form.fields[f].label if f in form.fields else ''}：{e}"
+                for f, errs in form.errors.items()
+                for e in errs
+            ]
+        )
+    return form.cleaned_data
+
+
+def _version(request: HttpRequest) -> int | None:
+    return parse_id(request.POST.get("version"))
+
+
+def run_action(code: str, staff: Staff, order: WorkOrder, request: HttpRequest) -> tuple[str, str]:
+    """Validate the action's form and call its service; return a message and the anchor to go back to."""
+    post, files, version = request.POST, request.FILES, _version(request)
+    if code == "accept":
+        services.accept_work_order(staff, order, version=version)
+        return _("已接单。"), ""
+    if code == "set_out":
+        services.set_out(staff, order, version=version)
+        return _("已记录出发时间。"), ""
+    if code == "arrive":
+        services.arrive(staff, order, version=version)
+        return _("已到场，请填写诊断与维修方案。"), "diagnose"
+    if code == "diagnose":
+        d = _valid(wo_forms.DiagnosisForm(post))
+        services.record_diagnosis(
+            staff,
+            order,
+            diagnosis=d["diagnosis"],
+            plan=d["plan"],
+            responsibility=d["responsibility"],
+            version=version,
+        )
+        return _("已保存诊断与维修方案。"), "materials"
+    if code == "add_material":
+        d = _valid(wo_forms.MaterialForm(post))
+        services.add_material(staff, order, material=d["material"], quantity=d["quantity"], version=version)
+        return _("已添加材料。"), "materials"
+    if code == "void_material":
+        line = get_object_or_404(WorkOrderMaterial, pk=post.get("line", "0") or 0, work_order=order)
+        services.void_material(staff, line, version=version)
+        return _("已撤销该材料。"), "materials"
+    if code == "set_charge":
+        d = _valid(wo_forms.ChargeForm(post))
+        services.set_charge(
+            staff,
+            order,
+            labour=d["labour"],
+            paid=d["paid"],
+            override_reason=d["override_reason"],
+            version=version,
+        )
+        return _("已保存费用。"), "charge"
+    if code == "add_photo":
+        d = _valid(wo_forms.PhotoForm(post, files))
+        services.add_photo(staff, order, stage=d["stage"], upload=d["file"], version=version)
+        return _("已上传照片。"), "photos"
+    if code == "complete":
+        services.complete_work_order(staff, order, version=version)
+        return _("已完工，请住户签字确认。"), "sign"
+    if code == "sign":
+        d = _valid(wo_forms.SignatureForm(post))
+        services.sign_work_order(
+            staff, order, data_url=d["signature"], opinion=d["opinion"], rating=d["rating"], version=version
+        )
+        return _("住户已签字。"), ""
+    if code == "refuse_signature":
+        d = _valid(wo_forms.RefuseForm(post))
+        services.refuse_signature(staff, order, reason=d["reason"], opinion=d["opinion"], version=version)
+        return _("已记录住户拒签。"), ""
+    if code == "record_payment":
+        d = _valid(wo_forms.PaymentForm(post))
+        services.record_payment(
+            staff, order, method=d["method"], amount=d["amount"], receipt_no=d["receipt_no"], version=version
+        )
+        return _("已收费。"), ""
+    if code == "assign":
+        form = wo_forms.CrewFields(post, estate=order.case.estate)
+        _valid(form)
+        services.assign_technicians(staff, order, technicians=form.technicians(), version=version)
+        return _("已派工。"), ""
+    if code == "cancel":
+        d = _valid(wo_forms.ReasonForm(post))
+        services.cancel_work_order(staff, order, reason=d["reason"], version=version)
+        return _("工作单已取消，记录保留。"), ""
+    if code == "rework":
+        d = _valid(wo_forms.ReasonForm(post))
+        new = services.rework(staff, order, reason=d["reason"], version=version)
+        return _("已开返工单 %(number)s。") % {"number": new.number}, ""
+    if code == "reinspect":
+        d = _valid(wo_forms.ReinspectForm(post))
+        new = services.reinspect(
+            staff, order, appointment_at=d["appointment_at"], note=d["note"], version=version
+        )
+        return _("已安排复检 %(number)s。") % {"number": new.number}, ""
+    raise Http404(code)
+
+
+class JobActionView(CapabilityRequiredMixin, View):
+    """POST one step from the job page; refusals come back as messages, nothing half-done."""
+
+    required_cap = Cap.WORKORDER_VIEW
+
+    def post(self, request: HttpRequest, number: str, code: str) -> HttpResponse:
+        if code not in transitions.ACTIONS:
+            raise Http404(code)
+        order = order_for(request, number)
+        staff = me(request)
+        anchor = ""
+        try:
+            text, anchor = run_action(code, staff, order, request)
+            messages.success(request, text)
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        except (CaseActionDenied, services.WorkOrderConflict) as exc:
+            messages.error(request, str(exc))
+        url = reverse("mobile:job", args=[order.number])
+        return HttpResponseRedirect(url + (f"#{anchor}" if anchor else ""))
+
+
+def resolve_unit(estate: Estate, text: str) -> Unit | None:
+    """Return the estate's unit people call ``text`` (3-2-1502), None when empty; refuse when unclear."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    ref = parse_unit_shorthand(text)
+    units = list(find_units(Unit.objects.filter(building__estate=estate), ref)[:2]) if ref else []
+    if len(units) != 1:
+        raise ValidationError(
+            _("找不到房屋“%(text)s”，请按“楼栋-单元-房号”填写，如 3-2-1502。") % {"text": text}
+        )
+    return units[0]
+
+
+class NightCallView(CapabilityRequiredMixin, TemplateView):
+    """The night technician registers a call (夜间值班记录) and may schedule a morning work order."""
+
+    required_cap = Cap.WORKORDER_WORK
+    template_name = "workorders/m_night.html"
+
+    def estates(self) -> QuerySet[Estate]:
+        return scope_queryset(Estate.objects.all(), self.request.user)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx.setdefault("form", wo_forms.NightCallForm(estates=self.estates()))
+        ctx["me"] = me(self.request)
+        return ctx
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        staff = me(request)
+        form = wo_forms.NightCallForm(request.POST, estates=self.estates())
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                public_area = d["public_area"]
+                if public_area is not None and public_area.estate_id != d["estate"].pk:
+                    raise ValidationError(_("公共区域不属于该小区。"))
+                result = register_night_call(
+                    staff,
+                    estate=d["estate"],
+                    content=d["content"],
+                    called_at=d["called_at"],
+                    caller_name=d["caller_name"],
+                    caller_phone=d["caller_phone"],
+                    unit=resolve_unit(d["estate"], d["unit"]),
+                    public_area=public_area,
+                    repaired_now=d["repaired_now"],
+                    answer=d["answer"],
+                    morning_work_order=d["morning_work_order"] and not d["repaired_now"],
+                    trade=d["trade"],
+                    urgency=d["urgency"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, error_text(exc))
+            except CaseActionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                case = result.contact.case
+                if result.work_order is not None:
+                    text = _("已登记夜间来电，事项 %(case)s，次日工作单 %(order)s。") % {
+                        "case": case.number if case else "",
+                        "order": result.work_order.number,
+                    }
+                elif case is not None:
+                    text = _("已登记夜间来电，事项 %(case)s。") % {"case": case.number}
+                else:
+                    text = _("已登记夜间来电（已当场处理）。")
+                messages.success(request, text)
+                return HttpResponseRedirect(reverse("mobile:night"))
+        return self.render_to_response(self.get_context_data(form=form))
