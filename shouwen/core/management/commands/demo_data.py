@@ -30,6 +30,10 @@ class Command(BaseCommand):
         for estate, count in zip(company.estates.order_by("-code"), (320, 160), strict=False):
             made = load_demo_cases(estate, count, seed=options["seed"])
             self.stdout.write(f"{estate.name}: {made} demo cases")
+        from shouwen.workorders.demo import load_demo_work_orders
+
+        for estate in company.estates.all():
+            self.stdout.write(f"{estate.name}: {load_demo_work_orders(estate)} demo work orders")
         from shouwen.sla.sweep import sweep_deadlines
 
         # Bring the escalation ladder up to date, as the worker would have over those two months.
