@@ -2,7 +2,8 @@
 
 With DATABASE_URL pointing at PostgreSQL, a new database named after the benchmark is created on
 that server for the run and dropped when the process ends; the database the URL names is never
-written to. Without it, a SQLite file in a fresh temporary directory is used.
+written to. Without it, a SQLite file in a fresh temporary directory is used. The directory is
+removed at the end unless SHOUWEN_BENCH_KEEP is set.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import atexit
 import os
 import resource
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -45,6 +47,9 @@ def django_setup(name: str) -> Path:
     """Point Shouwen at a fresh database for this benchmark run and return its var directory."""
     sys.path.insert(0, str(ROOT))
     var = Path(tempfile.mkdtemp(prefix=f"shouwen-bench-{name}-"))
+    if not os.environ.get("SHOUWEN_BENCH_KEEP"):
+        # A million cases take 4 GB of SQLite; set SHOUWEN_BENCH_KEEP=1 to keep the directory for a look.
+        atexit.register(shutil.rmtree, var, ignore_errors=True)
     os.environ["SHOUWEN_VAR_DIR"] = str(var)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwen.settings")
     os.environ.setdefault("SHOUWEN_QUIET_HOURS", "")

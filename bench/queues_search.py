@@ -28,14 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from _setup import PYTHON, ROOT, database_info, django_setup, own_peak_rss_mb, percentile
+from _setup import PYTHON, ROOT, database_info, django_setup, own_peak_rss_mb, percentile, vm_hwm_mb
 
 ESTATES = 5
 CASES_PER_ESTATE_YEAR = 11_300  # what `shouwen generate` writes at the seeds' volumes
@@ -139,19 +138,28 @@ def measure(repeat: int) -> dict[str, Any]:
     return results
 
 
-def worker_rss_mb() -> float:
-    """Run `shouwen worker --once` (one deadline sweep and delivery) and return its peak RSS in MB."""
+def worker_rss_mb() -> float | None:
+    """Run `shouwen worker --once` (one deadline sweep and delivery) and return its peak RSS (VmHWM) in MB.
+
+    Read from /proc while it runs: the rusage of children would count the memory of this process,
+    which the worker shares between fork and exec.
+    """
     env = {**os.environ, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
-    subprocess.run(
+    worker = subprocess.Popen(
         [PYTHON, "-m", "shouwen.cli", "worker", "--once", "-v", "0"],
         cwd=ROOT,
         env=env,
-        check=True,
-        timeout=1800,
         stdout=subprocess.DEVNULL,
     )
-    # The only child this process has waited for, so its peak is the worker's.
-    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    peak: float | None = None
+    deadline = time.monotonic() + 1800
+    while worker.poll() is None and time.monotonic() < deadline:
+        peak = max(filter(None, (peak, vm_hwm_mb(worker.pid))), default=None)
+        time.sleep(0.05)
+    if worker.poll() is None:
+        worker.kill()
+    worker.wait(timeout=30)
+    return peak
 
 
 def last_working_afternoon() -> datetime:

@@ -8,13 +8,15 @@ already registered. Each case lives through handovers, resolution, return visits
 and is left where its age puts it at ``--until``: old cases closed, recent ones resolved,
 waiting for a return visit, or still open with their deadlines running.
 
-Rows are written with ``bulk_create`` in batches, one transaction per batch, with primary keys
-assigned here (so a contact can point at its case before the case row is sent, and nothing has
-to be read back). Only the current batch is held in memory. The service functions are not used —
-at a few milliseconds per action a million cases would take days — so this command builds the
-rows those functions would have written and keeps every database constraint and the
-accountability invariant: an active case has exactly one current responsibility, held by
-``case.accountable``; a finished one has none. Run it only while nothing else writes cases.
+Rows are written in batches (``--batch`` cases, 5,000 by default), one transaction and one
+multi-row INSERT per table per batch (``insert_rows``: what ``bulk_create`` does, without its
+per-value overhead), with primary keys assigned here, so a contact can point at its case before
+the case row is sent and nothing has to be read back. Only the current batch is held in memory.
+The service functions are not used — at a few milliseconds per action a million cases would take
+days — so this command builds the rows those functions would have written, and keeps every
+database constraint and the accountability invariant: an active case has exactly one current
+responsibility, held by ``case.accountable``; a finished one has none. Run it only while nothing
+else writes cases (ids are counted on from the highest one present).
 """
 
 from __future__ import annotations
@@ -376,6 +378,7 @@ class EstateWorld:
     counters: Counter[date] = field(default_factory=Counter)
 
     def dept_str(self, kind: str) -> str:
+        """Return a department as str(Department) names it (the handover event's "to")."""
         return f"{self.estate.name} {self.departments[kind].name}"
 
 
@@ -393,6 +396,7 @@ class CaseRun:
 
 
 def _pick(rng: random.Random, weighted: list[tuple[Any, int]]) -> Any:
+    """Return one value, drawn with the given weights."""
     return rng.choices([v for v, _w in weighted], weights=[w for _v, w in weighted])[0]
 
 
@@ -465,6 +469,7 @@ class Generator:
     # ------------------------------------------------------------ helpers
 
     def take_id(self, model: type[models.Model]) -> int:
+        """Return the next primary key of the model's table."""
         pk = self.next_id[model]
         self.next_id[model] = pk + 1
         return pk
@@ -548,6 +553,7 @@ class Generator:
         return worlds
 
     def build_estate(self, company: Company, code: str) -> EstateWorld:
+        """Create one estate: departments, buildings and units, public areas, residents, staff."""
         rng = self.rng
         estate = Estate.objects.create(
             company=company,
@@ -624,6 +630,7 @@ class Generator:
         return [Person(s.pk, s.name, s.staff_no, role, dept_id, kind) for s in staff]
 
     def callers(self, estate: Estate) -> list[Caller]:
+        """Return the estate's residents with a unit and their first phone number, in a fixed order."""
         phones: dict[int, str] = {}
         for resident_id, number in (
             ResidentPhone.objects.filter(resident__estate=estate)
@@ -649,6 +656,7 @@ class Generator:
         ]
 
     def areas(self, estate: Estate) -> dict[str, list[tuple[int, str]]]:
+        """Return the estate's public areas (id, name) by kind."""
         found: dict[str, list[tuple[int, str]]] = {}
         for pk, kind, name in (
             PublicArea.objects.filter(estate=estate).order_by("pk").values_list("pk", "kind", "name")
@@ -756,6 +764,7 @@ class Generator:
         )
 
     def templates(self, category: str) -> list[tuple[str, str]]:
+        """Return the (content, answer or resolution) texts of a category."""
         return {
             Category.CONSULTATION: CONSULTATIONS,
             Category.SUGGESTION: SUGGESTIONS,
@@ -812,6 +821,7 @@ class Generator:
     # ------------------------------------------------------------ a case's life
 
     def open_case(self, world: EstateWorld, contact: Any, desk: Person, caller: Caller | None) -> None:
+        """Open a case for the contact, as register_contact does, then live its life."""
         rng = self.rng
         category = contact.category
         estate = world.estate
@@ -979,6 +989,9 @@ class Generator:
                 handover.status = HandoverStatus.RETURNED
                 handover.reason = "属于开发商保修范围，请先联系开发商"
                 self.event(run, t, handler, K.HANDOVER_RETURNED, handover.reason, handover=handover.id)
+                # The giver, still accountable, hands it to a colleague of the one who sent it back.
+                others = [p for p in run.world.people[handler.role] if p.pk != handler.pk]
+                handler = rng.choice(others) if others else handler
                 continue
             handover.status = HandoverStatus.ACCEPTED
             self.give_to(run, t, handler, handover)
@@ -986,7 +999,8 @@ class Generator:
             return t
         return t
 
-    def give_to(self, run: CaseRun, t: datetime, holder: Person, handover: Handover) -> None:
+    def give_to(self, run: CaseRun, t: datetime, holder: Person, handover: Any) -> None:
+        """Make ``holder`` the one accountable person: end the current link, start a new one."""
         run.responsibility.ended_at = t
         run.responsibility = self.new(
             Responsibility,
@@ -1003,6 +1017,7 @@ class Generator:
         run.case.department_id = holder.department_id
 
     def resolve(self, run: CaseRun, t: datetime, resolution: str) -> None:
+        """Record the result: repairs and complaints wait for a return visit, the rest are closed."""
         case = run.case
         case.resolution = resolution
         case.resolved_at = t
@@ -1109,6 +1124,7 @@ class Generator:
         return t
 
     def close(self, run: CaseRun, t: datetime, actor: Person, note: str, **data: object) -> None:
+        """Close the case: nobody is accountable any more, its deadlines are met."""
         case = run.case
         case.status = CaseStatus.CLOSED
         case.closed_at = t
@@ -1131,10 +1147,12 @@ class Generator:
         self.cancel(run, None)
 
     def end_responsibility(self, run: CaseRun, t: datetime) -> None:
+        """End the current link of the chain."""
         run.responsibility.ended_at = t
         run.case.accountable_id = None
 
     def event(self, run: CaseRun, t: datetime, actor: Person, kind: str, text: str, **data: object) -> None:
+        """Append to the case's timeline."""
         run.events += 1
         run.case.updated_at = t
         (
@@ -1153,6 +1171,7 @@ class Generator:
     # ------------------------------------------------------------ deadlines (as sla.services would keep them)
 
     def open_deadline(self, run: CaseRun, kind: str, t: datetime, handover_id: int | None = None) -> Any:
+        """Start a deadline if a policy applies (sla.deadlines.open_deadline without queries)."""
         case = run.case
         remit = Remit.OWN if run.holder.department_kind in ("", "service") else Remit.OTHER
         policy = self.policy(kind, case, remit)
@@ -1184,6 +1203,7 @@ class Generator:
         return deadline
 
     def meet(self, run: CaseRun, t: datetime, kinds: Iterable[str], handover_id: int | None = None) -> None:
+        """Record running deadlines of these kinds as met at ``t``, early or late."""
         wanted = set(kinds)
         for d in run.deadlines:
             if d.state != DeadlineState.RUNNING or d.kind not in wanted:
@@ -1198,6 +1218,7 @@ class Generator:
             d.next_check_at = None
 
     def cancel(self, run: CaseRun, kinds: list[str] | None) -> None:
+        """Stop running deadlines that no longer apply."""
         for d in run.deadlines:
             if d.state == DeadlineState.RUNNING and (kinds is None or d.kind in kinds):
                 d.state = DeadlineState.CANCELLED
