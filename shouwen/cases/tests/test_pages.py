@@ -163,3 +163,29 @@ def test_receipt_prints_the_number_and_sends_a_text(world, client_for):
     assert case.number in page and "工号 LJ001" in page
     client.post(reverse("cases:act", args=[case.number, "send_receipt"]))
     assert case.events.filter(kind="receipt_sent").exists()
+
+
+def test_attachments_upload_on_the_case_page_and_open_from_it(world, client_for):
+    import base64
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
+    case = services.register_contact(
+        world.clerk, estate=world.estate, channel="phone", category="household_repair", content="卫生间漏水"
+    ).case
+    client = client_for(world.clerk)
+    client.post(
+        reverse("cases:act", args=[case.number, "attach"]),
+        {"upload": SimpleUploadedFile("漏水.png", png, content_type="image/png")},
+    )
+    attachment = case.attachments.get()
+    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    link = reverse("api:case-attachment-file", args=[case.number, attachment.pk])
+    assert link in page
+    response = client.get(link)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == png
+    assert client_for(world.staff["other_technician"]).get(link).status_code == 404
