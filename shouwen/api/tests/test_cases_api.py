@@ -313,6 +313,50 @@ def test_case_list_needs_a_fixed_number_of_queries(world, api_for):
     assert count() == few
 
 
+def test_list_count_is_exact_up_to_the_cap_then_capped_with_working_links(world, api_for, monkeypatch):
+    from shouwen.api.pagination import BoundedLimitOffsetPagination
+
+    monkeypatch.setattr(BoundedLimitOffsetPagination, "count_cap", 4)
+    for i in range(6):
+        register(world, content=f"第{i}号事项")
+    api = api_for(world.clerk)
+
+    few = api.get("/api/v1/cases/", {"category": "complaint", "limit": 2}).json()
+    assert few["count"] == 4 and few["count_capped"] is True  # six cases: counting stopped at four
+    assert len(few["results"]) == 2 and "offset=2" in few["next"]
+
+    page = api.get("/api/v1/cases/", {"limit": 2, "offset": 2}).json()
+    assert page["count"] == 4 and page["count_capped"] is True and "offset=4" in page["next"]
+    page = api.get("/api/v1/cases/", {"limit": 2, "offset": 4}).json()
+    # past the cap the count reaches the page asked for: the last page knows it is the last
+    assert page["count"] == 6 and page["count_capped"] is False and page["next"] is None
+    assert len(page["results"]) == 2
+    walked = []
+    url = "/api/v1/cases/?limit=4"
+    while url:
+        data = api.get(url).json()
+        walked += [row["number"] for row in data["results"]]
+        url = data["next"]
+    assert len(walked) == len(set(walked)) == 6
+
+    monkeypatch.setattr(BoundedLimitOffsetPagination, "count_cap", 10)
+    exact = api.get("/api/v1/cases/").json()
+    assert exact["count"] == 6 and exact["count_capped"] is False and exact["next"] is None
+
+
+def test_list_count_stops_counting_at_the_cap(world, api_for, monkeypatch):
+    """The count query carries a LIMIT, so its cost does not grow with the history behind it."""
+    from shouwen.api.pagination import BoundedLimitOffsetPagination
+
+    monkeypatch.setattr(BoundedLimitOffsetPagination, "count_cap", 4)
+    register(world)
+    api = api_for(world.clerk)
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get("/api/v1/cases/").status_code == 200
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("LIMIT 5" in sql for sql in counts), counts
+
+
 # --- the other estate -------------------------------------------------------------------
 
 

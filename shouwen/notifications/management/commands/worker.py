@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
+from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from shouwen.core.maintenance import has_statistics, refresh_statistics
 from shouwen.notifications.tasks import deliver_notifications_task, sweep_deadlines_task
 
 logger = logging.getLogger("shouwen.worker")
@@ -25,7 +26,8 @@ logger = logging.getLogger("shouwen.worker")
 PERIODIC_TASKS = (sweep_deadlines_task, deliver_notifications_task)
 # Finished task rows are kept this many days for looking into problems, then pruned once a day.
 KEEP_RESULTS_DAYS = 7
-PRUNE_EVERY = 24 * 3600.0
+# Nightly upkeep (pruning, SQLite planner statistics) runs at the first round after this local hour.
+UPKEEP_HOUR = 3
 
 
 def enqueue_periodic() -> int:
@@ -47,7 +49,7 @@ class Scheduler(threading.Thread):
         super().__init__(name="shouwen-scheduler", daemon=True)
         self.interval = interval
         self.stopping = threading.Event()
-        self._last_prune = -PRUNE_EVERY
+        self._upkeep_done_on: object = None
 
     def run(self) -> None:
         """Loop until stopped; a failing round is logged and retried at the next interval."""
@@ -56,14 +58,27 @@ class Scheduler(threading.Thread):
                 try:
                     close_old_connections()
                     enqueue_periodic()
-                    if time.monotonic() - self._last_prune >= PRUNE_EVERY:
-                        call_command("prune_db_task_results", min_age_days=KEEP_RESULTS_DAYS, verbosity=0)
-                        self._last_prune = time.monotonic()
+                    self.upkeep()
                 except Exception:  # e.g. the database restarting: try again next round, keep the worker up
                     logger.exception("could not queue the periodic tasks")
                 self.stopping.wait(self.interval)
         finally:
             connection.close()  # this thread's own connection
+
+    def upkeep(self) -> None:
+        """Once a night: prune finished task rows and refresh SQLite's planner statistics.
+
+        Also at start when the database has never had statistics, so that a database grown by
+        daily use is not planned blind until the first night.
+        """
+        now = timezone.localtime()
+        if self._upkeep_done_on is None and not has_statistics():
+            refresh_statistics()
+        if now.hour < UPKEEP_HOUR or self._upkeep_done_on == now.date():
+            return
+        call_command("prune_db_task_results", min_age_days=KEEP_RESULTS_DAYS, verbosity=0)
+        refresh_statistics()
+        self._upkeep_done_on = now.date()
 
     def stop(self) -> None:
         """Ask the loop to end and wait briefly for it."""
