@@ -7,11 +7,16 @@ baseline, measured in the same run by the same number of threads: the same four 
 or sqlite3, one transaction per case. ``ratio`` = API cases/s ÷ raw cases/s: the share of the
 database's own speed that validation, permissions, idempotency, deadlines and HTTP leave.
 
+Then the history: ``shouwen generate`` adds an estate with years of history (100,000 cases;
+10,000 with --quick) to the same database, and the same load registers into that estate through
+the same server. ``ratio_history`` = API cases/s with the history ÷ API cases/s without (goal ≈ 1:
+registering must not slow down as the cases pile up).
+
 Prints one JSON line. Database: PostgreSQL when DATABASE_URL is set (a throw-away database on
 that server), otherwise SQLite.
 
-    python bench/intake.py            # 2,000 cases, 8 clients
-    python bench/intake.py --quick    # 300 cases, 4 clients
+    python bench/intake.py            # 2,000 cases, 8 clients, 100,000 cases of history
+    python bench/intake.py --quick    # 300 cases, 4 clients, 10,000 cases of history
 """
 
 from __future__ import annotations
@@ -330,6 +335,39 @@ def raw_one(estate_id: int, clerk_id: int) -> Callable[[int, Any], float]:
     return one
 
 
+# ---------------------------------------------------------------- history
+
+
+# Cases per estate and year that `shouwen generate` writes (docs/performance.md).
+CASES_PER_ESTATE_YEAR = 11_700
+
+
+def add_history(cases: int) -> tuple[int, str, int]:
+    """Generate an estate with about ``cases`` cases of history; return it, a desk clerk's token, the count."""
+    from django.core.management import call_command
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from shouwen.cases.models import Case
+    from shouwen.directory.models import Estate, Staff
+
+    call_command(
+        "generate",
+        estates=1,
+        years=cases / CASES_PER_ESTATE_YEAR,
+        seed=2026,
+        code_prefix="HIS",
+        verbosity=0,
+    )
+    estate = Estate.objects.get(code="HIS001")
+    clerk = Staff.objects.filter(estates=estate, roles__role="front_desk").order_by("pk").first()
+    assert clerk is not None and clerk.user is not None
+    token = Token.objects.create(user=clerk.user).key
+    generated = Case.objects.filter(estate=estate).count()
+    connection.close()
+    return estate.pk, token, generated
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -341,9 +379,13 @@ def main() -> None:
     parser.add_argument("--cases", type=int)
     parser.add_argument("--clients", type=int)
     parser.add_argument("--max-seconds", type=float, default=300.0, help="stop each phase after this long")
+    parser.add_argument(
+        "--history", type=int, help="cases of history for the second API phase (0: none; default 100,000)"
+    )
     args = parser.parse_args()
     total = args.cases or (300 if args.quick else 2000)
     clients = args.clients or (4 if args.quick else 8)
+    history = args.history if args.history is not None else (10_000 if args.quick else 100_000)
     var = django_setup("intake")
     from rest_framework.authtoken.models import Token
 
@@ -364,6 +406,12 @@ def main() -> None:
         one = api_one(port, token, world.estate.pk)
         run_clients(clients, 4 * clients, 60, one)  # warm-up: imports and first queries in each worker
         api = run_clients(clients, total, args.max_seconds, one)
+        with_history = None
+        if history > 0:
+            estate_id, history_token, generated = add_history(history)
+            one = api_one(port, history_token, estate_id)
+            run_clients(clients, 4 * clients, 60, one)
+            with_history = run_clients(clients, total, args.max_seconds, one)
         workers = children_of(server.pid)
         rss = [r for r in (vm_hwm_mb(pid) for pid in workers) if r is not None]
         master_rss = vm_hwm_mb(server.pid)
@@ -384,6 +432,19 @@ def main() -> None:
                 "p99_ms": api["p99_ms"],
                 "raw_cases_per_s": raw["cases_per_s"],
                 "ratio": round(api["cases_per_s"] / raw["cases_per_s"], 3) if raw["cases_per_s"] else None,
+                **(
+                    {
+                        "history_cases": generated,
+                        "api_with_history": with_history,
+                        "cases_per_s_with_history": with_history["cases_per_s"],
+                        "p50_ms_with_history": with_history["p50_ms"],
+                        "ratio_history": round(with_history["cases_per_s"] / api["cases_per_s"], 3)
+                        if api["cases_per_s"]
+                        else None,
+                    }
+                    if with_history
+                    else {}
+                ),
                 "web_rss_mb": max(rss) if rss else None,
                 "web_master_rss_mb": master_rss,
             },
