@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -69,14 +70,14 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         """DRF's page schema with ``count_capped``."""
         page = super().get_paginated_response_schema(schema)
         page["required"] = ["count", "count_capped", "results"]
-        page["properties"]["count"]["description"] = (
-            f"Number of rows; when count_capped is true, at least this many (lists stop counting at {COUNT_CAP:,})."
-        )
+        page["properties"]["count"]["description"] = _(
+            "条数；count_capped 为 true 时表示至少这么多条（超过 %(cap)s 条不再细数）。"
+        ) % {"cap": f"{COUNT_CAP:,}"}
         page["properties"] = {
             "count": page["properties"]["count"],
             "count_capped": {
                 "type": "boolean",
-                "description": "True when the list has more rows than count: counting stopped at the cap.",
+                "description": _("为 true 时列表的条数多于 count：计数到上限即停止。"),
             },
             **{k: v for k, v in page["properties"].items() if k != "count"},
         }
