@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -156,6 +157,19 @@ class ChecklistView(CapabilityRequiredMixin, View):
         return render(request, "cases/_checklist.html", {"procedure": procedure, "items": items})
 
 
+QUEUE_PAGE_SIZE = 50
+QUEUE_MAX_PAGE = 1000  # 50,000 rows: further pages would scan ever more of the history
+
+
+def _page_number(raw: str | None) -> int:
+    """The requested page of a queue, 1 when missing or not a number, bounded to QUEUE_MAX_PAGE."""
+    try:
+        page = int(raw or 1)
+    except ValueError:
+        return 1
+    return min(max(page, 1), QUEUE_MAX_PAGE)
+
+
 class CaseQueueView(CapabilityRequiredMixin, TemplateView):
     """Queues (mine, waiting for me, my department, my estates, requests) and search."""
 
@@ -200,13 +214,32 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
             cases = queries.my_open_cases(scoped, staff)
         if handovers is not None:
             handovers = queries.visible_handovers(handovers, scoped)
+        page = _page_number(self.request.GET.get("page"))
+        start = (page - 1) * QUEUE_PAGE_SIZE
+        # One row more than the page shows tells whether there is a next page, without counting the
+        # matches: counting them would cost more with every year of history.
+        listed: QuerySet[Any]
+        if cases is not None:
+            listed = queries.with_list_columns(cases)
+        else:
+            assert handovers is not None  # every branch above chose one of the two
+            listed = handovers
+        rows = list(listed[start : start + QUEUE_PAGE_SIZE + 1])
+        shown = rows[:QUEUE_PAGE_SIZE]
+        base = {"queue": queue, **({"q": q} if q else {})}
         ctx.update(
             {
                 "queue": queue,
                 "queues": self.QUEUES,
                 "q": q,
-                "cases": queries.with_list_columns(cases)[:200] if cases is not None else None,
-                "handovers": handovers[:200] if handovers is not None else None,
+                "cases": shown if cases is not None else None,
+                "handovers": shown if handovers is not None else None,
+                "page": page,
+                "first_row": start + 1,
+                "previous_url": "?" + urlencode({**base, "page": page - 1}) if page > 1 else None,
+                "next_url": "?" + urlencode({**base, "page": page + 1})
+                if len(rows) > QUEUE_PAGE_SIZE
+                else None,
                 "counts": {
                     "mine": queries.my_open_cases(scoped, staff).count(),
                     "incoming": queries.visible_handovers(

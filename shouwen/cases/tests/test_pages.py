@@ -1,6 +1,8 @@
 """The intake screen, queues, case page actions and receipt, through the pages."""
 
+import re
 import uuid
+from html import unescape
 
 from django.urls import reverse
 
@@ -138,6 +140,43 @@ def test_queue_search_finds_a_word_inside_the_content(world, client_for):
     client = client_for(world.clerk)
     page = client.get(reverse("cases:queue"), {"q": "电梯"}).content.decode()
     assert "3号楼电梯困人" in page and "下水道" not in page
+
+
+def test_queues_and_search_page_fifty_at_a_time_without_losing_a_case(world, client_for):
+    numbers = [
+        services.register_contact(
+            world.clerk,
+            estate=world.estate,
+            channel="phone",
+            category="public_repair",
+            content=f"3号楼电梯第{i}次报修",
+        ).case.number
+        for i in range(53)
+    ]
+    client = client_for(world.clerk)
+    seen: list[str] = []
+    for params in ({"q": "电梯"}, {"queue": "mine"}):
+        seen = []
+        url = reverse("cases:queue")
+        query: dict[str, str] | None = params
+        pages = 0
+        while url:
+            page = client.get(url, query).content.decode()
+            query = None
+            pages += 1
+            seen += [n for n in numbers if f">{n}</a>" in page]
+            following = re.search(r'href="([^"]+)" rel="next"', page)
+            url = reverse("cases:queue") + unescape(following.group(1)) if following else ""
+            if pages == 1:
+                assert len(seen) == 50 and "第 1 页（从第 1 条起）" in page
+        assert pages == 2 and sorted(seen) == sorted(numbers), params
+        assert 'rel="prev"' in page and "第 2 页（从第 51 条起）" in page
+    # newest first; a page number that is not a number, or below 1, shows the first page
+    first = client.get(reverse("cases:queue"), {"q": "电梯", "page": "x"}).content.decode()
+    assert numbers[-1] in first and numbers[0] not in first and 'rel="prev"' not in first
+    assert client.get(reverse("cases:queue"), {"q": "电梯", "page": "-3"}).status_code == 200
+    far = client.get(reverse("cases:queue"), {"q": "电梯", "page": "99999999999999999999"})
+    assert far.status_code == 200 and "没有找到符合条件的事项" in far.content.decode()
 
 
 def test_other_estate_staff_cannot_open_the_case(world, client_for):
