@@ -33,9 +33,12 @@ def _throwaway_postgres(url: str, name: str) -> str:
         conn.execute(f'CREATE DATABASE "{database}"')
 
     def drop() -> None:
-        from django.db import connections
+        # A parent that only prepared the database for its children never imported Django (and
+        # importing it this late, at exit, fails).
+        if "django.db" in sys.modules:
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
@@ -43,26 +46,42 @@ def _throwaway_postgres(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
-def django_setup(name: str) -> Path:
-    """Point Shouwen at a fresh database for this benchmark run and return its var directory."""
-    sys.path.insert(0, str(ROOT))
+def throwaway_database(name: str) -> dict[str, str]:
+    """Make a var directory and an empty database, removed when this process ends; return their environment.
+
+    For a parent that lets child processes fill and measure the same database (see
+    ``django_existing``): PostgreSQL when DATABASE_URL is set, otherwise SQLite under the var directory.
+    """
     var = Path(tempfile.mkdtemp(prefix=f"shouwen-bench-{name}-"))
     if not os.environ.get("SHOUWEN_BENCH_KEEP"):
         # A million cases take 4 GB of SQLite; set SHOUWEN_BENCH_KEEP=1 to keep the directory for a look.
         atexit.register(shutil.rmtree, var, ignore_errors=True)
-    os.environ["SHOUWEN_VAR_DIR"] = str(var)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwen.settings")
-    os.environ.setdefault("SHOUWEN_QUIET_HOURS", "")
+    env = {"SHOUWEN_VAR_DIR": str(var)}
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
-        os.environ["DATABASE_URL"] = _throwaway_postgres(url, name)
+        env["DATABASE_URL"] = _throwaway_postgres(url, name)
+    return env
+
+
+def django_existing() -> None:
+    """Set up Django on the database in SHOUWEN_VAR_DIR / DATABASE_URL (made by ``throwaway_database``)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwen.settings")
+    os.environ.setdefault("SHOUWEN_QUIET_HOURS", "")
     import django
 
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    return var
+
+
+def django_setup(name: str) -> Path:
+    """Point Shouwen at a fresh database for this benchmark run and return its var directory."""
+    env = throwaway_database(name)
+    os.environ.update(env)
+    django_existing()
+    return Path(env["SHOUWEN_VAR_DIR"])
 
 
 def database_info() -> dict[str, str]:

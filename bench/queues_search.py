@@ -15,9 +15,11 @@ people who use them:
   the last four digits of their phone, a case number
 
 ``ratio`` per page = p50 at the large size ÷ p50 at the small size (≈1: history does not slow it
-down; ≈10 would mean the page reads all history). Each size runs in its own process, so each has
-its own throw-away database. Also the task worker's peak RSS after one deadline sweep over the
-large database (``worker_rss_mb``).
+down; ≈10 would mean the page reads all history). Each size has its own throw-away database,
+filled by its own process. The timing then alternates between the two in rounds (small, large,
+large, small, …; a fresh process per round and size), so that a busy hour on a shared machine
+slows both sizes alike instead of one of them. Also the task worker's peak RSS after one deadline
+sweep over the large database (``worker_rss_mb``).
 
     python bench/queues_search.py            # 100,000 and 1,000,000 cases
     python bench/queues_search.py --quick    # 10,000 and 100,000 cases
@@ -34,11 +36,21 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from _setup import PYTHON, ROOT, database_info, django_setup, own_peak_rss_mb, percentile, vm_hwm_mb
+from _setup import (
+    PYTHON,
+    ROOT,
+    database_info,
+    django_existing,
+    own_peak_rss_mb,
+    percentile,
+    throwaway_database,
+    vm_hwm_mb,
+)
 
 ESTATES = 5
 CASES_PER_ESTATE_YEAR = 11_300  # what `shouwen generate` writes at the seeds' volumes
 SEED = 2026
+ROUNDS = 5  # timing rounds per size, alternating between the sizes
 
 
 def users_and_terms() -> dict[str, Any]:
@@ -92,7 +104,7 @@ def page_urls(p: dict[str, Any]) -> dict[str, tuple[Any, str, bool]]:
 
 
 def measure(repeat: int) -> dict[str, Any]:
-    """Time every page ``repeat`` times after a warm-up; return p50/p95 per page and its row count."""
+    """Time every page ``repeat`` times after a warm-up; return the times (ms) per page and its row count."""
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
@@ -132,19 +144,19 @@ def measure(repeat: int) -> dict[str, Any]:
                 raise SystemExit(f"{url}: HTTP {response.status_code}")
             if i >= 3:  # the first requests warm caches, templates and the database's pages
                 times.append(ms)
-        results[name] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+        results[name] = {"times_ms": [round(t, 3) for t in times]}
         if name in rows:
             results[name]["rows"] = rows[name]
     return results
 
 
-def worker_rss_mb() -> float | None:
+def worker_rss_mb(database: dict[str, str]) -> float | None:
     """Run `shouwen worker --once` (one deadline sweep and delivery) and return its peak RSS (VmHWM) in MB.
 
     Read from /proc while it runs: the rusage of children would count the memory of this process,
     which the worker shares between fork and exec.
     """
-    env = {**os.environ, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    env = {**os.environ, **database, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     worker = subprocess.Popen(
         [PYTHON, "-m", "shouwen.cli", "worker", "--once", "-v", "0"],
         cwd=ROOT,
@@ -173,9 +185,9 @@ def last_working_afternoon() -> datetime:
     return datetime.combine(day, datetime.min.time().replace(hour=16))
 
 
-def child(cases: int, repeat: int, with_worker: bool) -> None:
-    """Fill a fresh database with ``cases`` cases, time the pages, print one JSON line."""
-    django_setup(f"queues{cases}")
+def generate(cases: int) -> None:
+    """Fill the prepared database with about ``cases`` cases; print one JSON line about it."""
+    django_existing()
     from django.core.management import call_command
 
     from shouwen.cases.models import Case
@@ -185,19 +197,35 @@ def child(cases: int, repeat: int, with_worker: bool) -> None:
     until = f"{last_working_afternoon():%Y-%m-%dT%H:%M}"
     call_command("generate", estates=ESTATES, years=years, seed=SEED, until=until, stdout=sys.stderr)
     generate_s = time.perf_counter() - start
-    generator_rss = own_peak_rss_mb()
+    count = Case.objects.count()
     result = {
         **database_info(),
-        "cases": Case.objects.count(),
+        "cases": count,
         "years": round(years, 2),
         "generate_s": round(generate_s, 1),
-        "generate_cases_per_s": round(Case.objects.count() / generate_s),
-        "generate_rss_mb": generator_rss,
-        "pages": measure(repeat),
+        "generate_cases_per_s": round(count / generate_s),
+        "generate_rss_mb": own_peak_rss_mb(),
     }
-    if with_worker:
-        result["worker_rss_mb"] = worker_rss_mb()
     print(json.dumps(result, ensure_ascii=False))
+
+
+def measure_child(repeat: int) -> None:
+    """Time the pages on the prepared database; print one JSON line with the times."""
+    django_existing()
+    print(json.dumps(measure(repeat), ensure_ascii=False))
+
+
+def run_child(database: dict[str, str], *args: str) -> Any:
+    """Run this script with ``args`` on ``database``; return its last stdout line, parsed."""
+    out = subprocess.run(
+        [PYTHON, __file__, *args],
+        check=True,
+        stdout=subprocess.PIPE,  # progress goes to stderr; the child's last stdout line is its result
+        text=True,
+        timeout=6 * 3600,
+        env={**os.environ, **database},
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -206,26 +234,50 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 cases")
     parser.add_argument("--sizes", type=int, nargs=2, metavar=("SMALL", "LARGE"))
-    parser.add_argument("--repeat", type=int, default=25, help="timed requests per page (after 3 warm-up)")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--with-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=5,
+        help=f"timed requests per page and round ({ROUNDS} rounds, 3 warm-up)",
+    )
+    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.child, args.repeat, args.with_worker)
+    if args.generate:
+        generate(args.generate)
+        return
+    if args.measure:
+        measure_child(args.repeat)
         return
     sizes = args.sizes or ((10_000, 100_000) if args.quick else (100_000, 1_000_000))
-    runs = []
-    for size in sizes:
-        command = [PYTHON, __file__, "--child", str(size), "--repeat", str(args.repeat)]
-        if size == sizes[-1]:
-            command.append("--with-worker")
-        # Progress goes to stderr; the child's last stdout line is its result.
-        out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, timeout=6 * 3600).stdout
-        runs.append(json.loads(out.strip().splitlines()[-1]))
-    small, large = runs
+    databases = [throwaway_database(f"queues{size}") for size in sizes]
+    made = [run_child(db, "--generate", str(size)) for db, size in zip(databases, sizes, strict=True)]
+    times: list[dict[str, list[float]]] = [{}, {}]
+    rows: list[dict[str, int]] = [{}, {}]
+    for round_ in range(ROUNDS):
+        for which in (0, 1) if round_ % 2 == 0 else (1, 0):
+            pages = run_child(databases[which], "--measure", "--repeat", str(args.repeat))
+            for name, page in pages.items():
+                times[which].setdefault(name, []).extend(page["times_ms"])
+                if "rows" in page:
+                    rows[which][name] = page["rows"]
+    worker_rss = worker_rss_mb(databases[1])
+
+    def figures(which: int) -> dict[str, Any]:
+        return {
+            name: {
+                "p50_ms": percentile(t, 50),
+                "p95_ms": percentile(t, 95),
+                **({"rows": rows[which][name]} if name in rows[which] else {}),
+            }
+            for name, t in times[which].items()
+        }
+
+    small_pages, large_pages = figures(0), figures(1)
+    small, large = made
     ratio = {
-        name: round(large["pages"][name]["p50_ms"] / max(small["pages"][name]["p50_ms"], 0.01), 2)
-        for name in small["pages"]
+        name: round(large_pages[name]["p50_ms"] / max(small_pages[name]["p50_ms"], 0.01), 2)
+        for name in small_pages
     }
     print(
         json.dumps(
@@ -233,12 +285,15 @@ def main() -> None:
                 "bench": "queues_search",
                 "database": small["database"],
                 "database_version": small["database_version"],
-                "timing": "server time in-process (Django test client), p50/p95 of the timed requests",
+                "timing": (
+                    f"server time in-process (Django test client), p50/p95 of {ROUNDS} x {args.repeat} "
+                    "timed requests per page, the sizes timed in alternating rounds"
+                ),
                 "sizes": {"small_cases": small["cases"], "large_cases": large["cases"]},
                 "years": {"small": small["years"], "large": large["years"]},
                 "estates": ESTATES,
-                "small": small["pages"],
-                "large": large["pages"],
+                "small": small_pages,
+                "large": large_pages,
                 "ratio": ratio,
                 "ratio_max": max(ratio.values()),
                 "generate_cases_per_s": {
@@ -247,7 +302,7 @@ def main() -> None:
                 },
                 "generate_s": {"small": small["generate_s"], "large": large["generate_s"]},
                 "generate_rss_mb": {"small": small["generate_rss_mb"], "large": large["generate_rss_mb"]},
-                "worker_rss_mb": large.get("worker_rss_mb"),
+                "worker_rss_mb": worker_rss,
             },
             ensure_ascii=False,
         )
