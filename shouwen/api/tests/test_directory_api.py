@@ -278,7 +278,8 @@ def test_supervisor_cannot_create_a_resident_in_another_estate(world, api_for):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["estate"] == ["无权操作该小区的数据"]
+    # Answered like an id that does not exist: the reply does not confirm the estate is there.
+    assert response.json()["estate"] == [f"无效主键 “{world.other_estate.pk}” － 对象不存在。"]
     assert not Resident.objects.filter(name="王芳").exists()
 
 
@@ -315,7 +316,7 @@ def test_cannot_add_a_unit_to_a_building_of_another_estate(world, api_for):
         "/api/v1/units/", {"building": other_building, "number": "102"}, format="json"
     )
     assert response.status_code == 400
-    assert response.json()["building"] == ["无权操作该小区的数据"]
+    assert response.json()["building"] == [f"无效主键 “{other_building}” － 对象不存在。"]
 
 
 def test_duplicate_unit_is_rejected(world, api_for):
@@ -369,7 +370,7 @@ def test_occupancy_cannot_reference_another_estate(world, api_for):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["unit"] == ["无权操作该小区的数据"]
+    assert response.json()["unit"] == [f"无效主键 “{world.units['other-1-101'].pk}” － 对象不存在。"]
 
 
 def test_public_area_building_must_belong_to_its_estate(world, api_for):
