@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from shouwen.core.spreadsheets import sheet_row, text_cell
 from shouwen.directory.models import OccupancyRole, ResidentKind, UnitKind
 from shouwen.directory.phones import split_phones, validate_phone
 
@@ -83,7 +84,6 @@ MAX_ROWS = 50_000  # data rows per sheet
 # The language the choice labels are written in (the msgids are Chinese, so this is the identity).
 FILE_LANGUAGE = "zh-hans"
 PHONE_SEPARATOR = "/"
-DATE_FORMAT = "yyyy-mm-dd"
 # Columns Excel must keep as text: otherwise 0801 becomes 801 and an 18-digit ID number loses digits.
 TEXT_COLUMNS = frozenset({B_CODE, U_ENTRANCE, U_NUMBER, R_PHONES, R_ID})
 DATE_COLUMNS = frozenset({U_HANDOVER, O_START})
@@ -177,7 +177,7 @@ def _header_cells(ws: Any, columns: Sequence[str]) -> list[WriteOnlyCell]:
     hints = _column_hints()
     cells = []
     for name in columns:
-        cell = WriteOnlyCell(ws, value=name)
+        cell = text_cell(ws, name)
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
@@ -224,26 +224,15 @@ def _add_help_sheet(wb: Workbook) -> None:
     ws = wb.create_sheet(HELP_SHEET)
     ws.column_dimensions["A"].width = 110
     for index, line in enumerate(help_lines()):
-        cell = WriteOnlyCell(ws, value=line)
+        cell = text_cell(ws, line)
         if index == 0:
             cell.font = Font(bold=True, size=14)
         ws.append([cell])
 
 
 def row_cells(ws: Any, values: Iterable[Any], font: Font | None = None) -> list[Any]:
-    """Return a row for a write-only sheet, with dates formatted as dates."""
-    row: list[Any] = []
-    for value in values:
-        if isinstance(value, date) or font is not None:
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, date):
-                cell.number_format = DATE_FORMAT
-            if font is not None:
-                cell.font = font
-            row.append(cell)
-        else:
-            row.append(value)
-    return row
+    """Return a row for a write-only sheet: dates as dates, texts never taken for formulas."""
+    return sheet_row(ws, values, font)
 
 
 def save_workbook(wb: Workbook) -> bytes:

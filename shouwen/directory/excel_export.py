@@ -32,7 +32,7 @@ def export_directory(estate: Estate) -> bytes:
         .iterator(chunk_size=_CHUNK)
     )
     for row in buildings:
-        building_sheet.append(list(row))
+        building_sheet.append(row_cells(building_sheet, row))
 
     labels = choice_columns()
     phones = _phones_by_resident(estate)

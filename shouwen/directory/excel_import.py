@@ -183,6 +183,10 @@ class _Parser:
         for number, values in raw:
             cells = {c: values[i] if i < len(values) else None for c, i in positions.items()}
             if number > header_row and not all(is_blank(v) for v in cells.values()):
+                for column, value in cells.items():
+                    if isinstance(value, _Formula):
+                        self.issues.append(ImportIssue(sheet, number, column, _formula_reason(value)))
+                        cells[column] = None
                 rows.append(RowCells(sheet, number, cells, self.issues))
         if len(rows) > fmt.MAX_ROWS:
             self.file_error(
@@ -292,17 +296,38 @@ class _Parser:
             self.occupancies.append(_Occupancy(r.row, resident, unit_key, data["role"], data["start"]))
 
 
+@dataclass(frozen=True)
+class _Formula:
+    """A cell holding a formula: refused, because its value is whatever the formula computes when opened."""
+
+    text: str
+
+
 def _raw_rows(ws: Any, limit: int) -> list[tuple[int, tuple[Any, ...]]]:
-    """Return (row number, values) of the sheet's non-blank rows, stopping after ``limit`` of them."""
+    """Return (row number, values) of the sheet's non-blank rows, stopping after ``limit`` of them.
+
+    A formula cell's value is a :class:`_Formula`: the workbook is read without cached results, so
+    a formula is seen as what it is rather than as the text or number it last produced.
+    """
     rows = []
     # Blank rows are skipped rather than counted: sheets often carry formatting far below the data.
-    for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+    for number, cells in enumerate(ws.iter_rows(min_row=1), start=1):
+        values = tuple(
+            _Formula(str(c.value)) if getattr(c, "data_type", None) == "f" else c.value for c in cells
+        )
         if all(is_blank(v) for v in values):
             continue
         rows.append((number, values))
         if len(rows) > limit:
             break
     return rows
+
+
+def _formula_reason(formula: _Formula) -> str:
+    shown = formula.text if len(formula.text) <= 40 else formula.text[:40] + "…"
+    return _(
+        "单元格是公式（%(formula)s），导入不接受公式：请把这一列复制后“选择性粘贴为数值”，或直接填写内容"
+    ) % {"formula": shown}
 
 
 def _find_header(
@@ -359,7 +384,8 @@ def _parse(file: IO[bytes] | bytes | str | os.PathLike[str]) -> _Parser:
     if data is None:
         return parser
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # data_only=False: formulas are read as formulas (and refused), not as their last cached result.
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         try:
             building_rows = parser.sheet_rows(wb, fmt.BUILDING_SHEET, fmt.BUILDING_COLUMNS)
             unit_rows = parser.sheet_rows(wb, fmt.UNIT_SHEET, fmt.UNIT_COLUMNS)
