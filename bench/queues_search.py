@@ -111,6 +111,7 @@ def measure(repeat: int) -> dict[str, Any]:
     from shouwen.access.scope import scope_queryset
     from shouwen.cases import queries
     from shouwen.cases.models import Case
+    from shouwen.directory.search import number_lookup
 
     p = users_and_terms()
     pages = page_urls(p)
@@ -120,11 +121,21 @@ def measure(repeat: int) -> dict[str, Any]:
         "estate": queries.estate_open_cases(scoped).count(),
         "incoming": queries.handovers_waiting_for(p["receiver"]).count(),
         "api_list": scoped.count(),
-        "search_dianti": queries.search_cases(scoped, "电梯").count(),
-        "search_loushui": queries.search_cases(scoped, "漏水").count(),
-        "search_name": queries.search_cases(scoped, p["name"]).count(),
-        "search_phone4": queries.search_cases(scoped, p["phone4"]).count(),
-        "search_number": queries.search_cases(scoped, p["number"]).count(),
+        "search_dianti": queries.search_cases(
+            scoped, "电梯", number_lookup(p["supervisor"].user, "电梯")
+        ).count(),
+        "search_loushui": queries.search_cases(
+            scoped, "漏水", number_lookup(p["supervisor"].user, "漏水")
+        ).count(),
+        "search_name": queries.search_cases(
+            scoped, p["name"], number_lookup(p["supervisor"].user, p["name"])
+        ).count(),
+        "search_phone4": queries.search_cases(
+            scoped, p["phone4"], number_lookup(p["supervisor"].user, p["phone4"])
+        ).count(),
+        "search_number": queries.search_cases(
+            scoped, p["number"], number_lookup(p["supervisor"].user, p["number"])
+        ).count(),
     }
     results: dict[str, Any] = {}
     for name, (staff, url, api) in pages.items():

@@ -21,8 +21,14 @@ class PersonalDataAccess(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("查看人")
     )
+    # Empty for a number looked up that matched nobody (the row still says who searched for it).
     resident = models.ForeignKey(
-        "directory.Resident", on_delete=models.PROTECT, related_name="access_log", verbose_name=_("住户")
+        "directory.Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_log",
+        verbose_name=_("住户"),
     )
     estate = models.ForeignKey(
         "directory.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("小区")
@@ -31,8 +37,14 @@ class PersonalDataAccess(models.Model):
     channel = models.CharField(
         _("途径"),
         max_length=10,
-        choices=[("page", _("页面")), ("api", _("接口")), ("export", _("Excel 导出"))],
+        choices=[
+            ("page", _("页面")),
+            ("api", _("接口")),
+            ("export", _("Excel 导出")),
+            ("search", _("按号码查找")),
+        ],
     )
+    searched = models.CharField(_("查找的号码"), max_length=30, blank=True, default="")
     reason = models.CharField(_("事由"), max_length=200, blank=True, default="")
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
 
@@ -40,9 +52,11 @@ class PersonalDataAccess(models.Model):
         verbose_name = _("个人信息查看记录")
         verbose_name_plural = _("个人信息查看记录")
         ordering = ["-at", "-pk"]
+        # Counting a user's recent number lookups (the hourly limit) reads this index only.
+        indexes = [models.Index(fields=["user", "channel", "at"], name="access_user_channel_at")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} → {self.resident}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} → {self.resident or self.searched}"
 
     def field_labels(self) -> str:
         """Return the revealed fields as display labels."""

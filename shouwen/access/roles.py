@@ -21,6 +21,9 @@ class Cap:
     DIRECTORY_EXPORT = "directory.export"  # export the same data to Excel
     PERSONAL_REVEAL = "personal.reveal"  # reveal a full phone or ID number (logged)
     ACCESS_LOG_VIEW = "accesslog.view"  # read the personal-data access log
+    DIRECTORY_HISTORY = (
+        "directory.history"  # read who changed residents, phones, units and occupancies, and how
+    )
     STAFF_VIEW = "staff.view"  # see the staff list of the estates served
     STAFF_MANAGE = "staff.manage"  # add staff, change roles and estates
     ADMIN_SITE = "admin.site"  # use the Django admin
@@ -52,6 +55,7 @@ _MANAGE = _DISPATCH | {
     Cap.DIRECTORY_IMPORT,
     Cap.DIRECTORY_EXPORT,
     Cap.ACCESS_LOG_VIEW,
+    Cap.DIRECTORY_HISTORY,
     Cap.CASE_SUPERVISE,
     Cap.FOLLOWUP_VISIT,
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 
 from shouwen.access.models import PersonalDataAccess
@@ -67,3 +69,34 @@ def log_export(user: AnyUser, estate_id: int, resident_ids: list[int], ip_addres
     ]
     PersonalDataAccess.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def log_number_lookup(
+    user: AnyUser,
+    number: str,
+    matches: list[tuple[int, int]],
+    estate_ids: list[int],
+    ip_address: str | None = None,
+) -> int:
+    """Record that a user who may not see numbers looked one up: one row per resident found, else per estate."""
+    from django.utils import timezone
+
+    person = signed_in(user)
+    now = timezone.now()  # one time for all rows of the lookup, so they count as one lookup
+    common = {"at": now, "user": person, "fields": "phone", "channel": "search", "searched": number[:30]}
+    rows = [
+        PersonalDataAccess(resident_id=rid, estate_id=eid, ip_address=ip_address, **common)
+        for rid, eid in matches
+    ] or [PersonalDataAccess(estate_id=eid, ip_address=ip_address, **common) for eid in estate_ids]
+    PersonalDataAccess.objects.bulk_create(rows)
+    return len(rows)
+
+
+def recent_number_lookups(user: AnyUser, since: datetime) -> tuple[int, datetime | None]:
+    """Return how many number lookups the user made since ``since``, and when the first of them was."""
+    from django.db.models import Count, Min
+
+    found = PersonalDataAccess.objects.filter(
+        user=signed_in(user), channel="search", at__gte=since
+    ).aggregate(lookups=Count("at", distinct=True), first=Min("at"))
+    return int(found["lookups"] or 0), found["first"]

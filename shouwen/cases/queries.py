@@ -9,9 +9,8 @@ from django.db.models.functions import Coalesce
 
 from shouwen.cases.models import ACTIVE_STATUSES, Case, Contact, Handover, HandoverStatus
 from shouwen.cases.search import filter_by_text
-from shouwen.directory.models import Occupancy, ResidentPhone, Staff, Unit
-from shouwen.directory.phones import normalize_phone
-from shouwen.directory.search import find_units, parse_unit_shorthand
+from shouwen.directory.models import Occupancy, Staff, Unit
+from shouwen.directory.search import NumberLookup, find_units, parse_unit_shorthand
 
 CASE_NUMBER = re.compile(r"^[A-Za-z0-9]{1,12}-\d{8}-\d{4}$")
 ACTIVE = sorted(ACTIVE_STATUSES)
@@ -82,8 +81,12 @@ def assignment_requests(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.filter(assignment_requested=True, status__in=ACTIVE).order_by("updated_at", "pk")
 
 
-def search_cases(qs: QuerySet[Case], query: str) -> QuerySet[Case]:
-    """Find cases by number, phone (or its last 4+ digits), unit shorthand, resident name or any word."""
+def search_cases(qs: QuerySet[Case], query: str, lookup: NumberLookup | None) -> QuerySet[Case]:
+    """Find cases by number, phone number (as ``lookup`` allows), unit shorthand, resident name or any word.
+
+    ``lookup`` comes from :func:`shouwen.directory.search.number_lookup` for the same query: the last
+    4+ digits for those who may see numbers, the whole number for others, nothing when refused.
+    """
     query = (query or "").strip()
     if not query:
         return qs.none()
@@ -94,23 +97,24 @@ def search_cases(qs: QuerySet[Case], query: str) -> QuerySet[Case]:
     # The people and units below are few (a phone suffix, a flat); their ids are fetched first so that
     # "resident IN (…) OR id IN (…)" uses the indexes on both sides. With subqueries inside the OR,
     # PostgreSQL filtered every case of the estates instead, newest first, until it had enough.
-    digits = normalize_phone(query)
-    if digits.isdigit() and len(digits) >= 4:
-        residents = list(
-            ResidentPhone.objects.filter(reversed_number__startswith=digits[::-1]).values_list(
-                "resident_id", flat=True
+    ref = parse_unit_shorthand(query)
+    if lookup is None and ref is None:
+        return filter_by_text(qs, query)
+    condition = Q(pk__in=[])
+    if lookup is not None and not lookup.refused:
+        residents = list(lookup.phones().values_list("resident_id", flat=True))
+        # The caller's number as registered on the case's contacts: always the whole number.
+        callers = list(
+            Contact.objects.filter(caller_phone=lookup.digits, case__isnull=False).values_list(
+                "case_id", flat=True
             )
         )
-        callers = list(
-            Contact.objects.filter(caller_phone=digits, case__isnull=False).values_list("case_id", flat=True)
-        )
-        return qs.filter(Q(resident_id__in=residents) | Q(pk__in=callers))
-    ref = parse_unit_shorthand(query)
+        condition |= Q(resident_id__in=residents) | Q(pk__in=callers)
     if ref is not None:
         units = list(find_units(Unit.objects.all(), ref).values_list("pk", flat=True))
         occupants = list(Occupancy.objects.filter(unit__in=units).values_list("resident_id", flat=True))
-        return qs.filter(Q(unit__in=units) | Q(resident_id__in=occupants))
-    return filter_by_text(qs, query)
+        condition |= Q(unit__in=units) | Q(resident_id__in=occupants)
+    return qs.filter(condition)
 
 
 def escalated_to(qs: QuerySet[Case], staff: Staff) -> QuerySet[Case]:

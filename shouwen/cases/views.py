@@ -27,6 +27,7 @@ from shouwen.cases.models import ACTIVE_STATUSES, Case, Contact, Handover
 from shouwen.core.params import parse_id
 from shouwen.directory.models import Estate, Occupancy, Resident
 from shouwen.directory.phones import normalize_phone
+from shouwen.directory.search import number_lookup, record_number_lookup
 from shouwen.procedures.models import Procedure
 
 
@@ -114,21 +115,28 @@ class IntakeView(CapabilityRequiredMixin, TemplateView):
 
 
 class CallerLookupView(CapabilityRequiredMixin, View):
-    """htmx fragment: the residents behind a typed phone number, their units and recent matters."""
+    """htmx fragment: the residents behind a typed phone number, their units and recent matters.
+
+    Staff who may not see numbers (technicians, security…) must type the whole number; their
+    lookups are logged like any other (see :func:`shouwen.directory.search.number_lookup`).
+    """
 
     required_cap = Cap.CASE_REGISTER
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        digits = normalize_phone(request.GET.get("caller_phone", ""))
+        raw = request.GET.get("caller_phone", "")
+        digits = normalize_phone(raw)
+        lookup = number_lookup(request.user, raw)
+        visible = scope_queryset(Resident.objects.all(), request.user)
+        record_number_lookup(request.user, lookup, visible, request.META.get("REMOTE_ADDR"))
         residents: list[Resident] = []
-        if digits.isdigit() and len(digits) >= 4:
-            qs = scope_queryset(Resident.objects.all(), request.user)
+        if lookup is not None and not lookup.refused:
+            qs = visible
             estate = parse_id(request.GET.get("estate"))
             if estate is not None:
                 qs = qs.filter(estate_id=estate)
             residents = list(
-                qs.filter(phones__reversed_number__startswith=digits[::-1])
-                .distinct()
+                qs.filter(pk__in=lookup.phones().values("resident_id"))
                 .select_related("estate")
                 .prefetch_related("phones")[:8]
             )
@@ -142,7 +150,11 @@ class CallerLookupView(CapabilityRequiredMixin, View):
                 r.recent_cases = list(  # type: ignore[attr-defined]
                     Case.objects.filter(resident=r).select_related("accountable").order_by("-created_at")[:5]
                 )
-        return render(request, "cases/_caller_lookup.html", {"residents": residents, "digits": digits})
+        return render(
+            request,
+            "cases/_caller_lookup.html",
+            {"residents": residents, "digits": digits, "lookup": lookup},
+        )
 
 
 class ChecklistView(CapabilityRequiredMixin, View):
@@ -206,9 +218,17 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
         elif queue == "overdue":
             cases = queries.overdue(scoped)
         elif queue == "search":
+            lookup = number_lookup(self.request.user, q)
+            record_number_lookup(
+                self.request.user,
+                lookup,
+                scope_queryset(Resident.objects.all(), self.request.user),
+                self.request.META.get("REMOTE_ADDR"),
+            )
+            ctx["lookup"] = lookup
             # Newest first by id (ids follow registration): SQLite then walks the full-text matches in id
             # order and stops at the page's 200 instead of fetching and sorting every match by time.
-            cases = queries.search_cases(scoped, q).order_by("-pk")
+            cases = queries.search_cases(scoped, q, lookup).order_by("-pk")
         else:
             queue = "mine"
             cases = queries.my_open_cases(scoped, staff)

@@ -1,6 +1,7 @@
 """Django admin for the directory (administrators only)."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from shouwen.directory import models
 
@@ -11,20 +12,20 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Estate)
-class EstateAdmin(admin.ModelAdmin):
+class EstateAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "company", "address"]
     search_fields = ["code", "name"]
 
 
 @admin.register(models.Building)
-class BuildingAdmin(admin.ModelAdmin):
+class BuildingAdmin(SimpleHistoryAdmin):
     list_display = ["estate", "code", "name", "floors", "entrances"]
     list_filter = ["estate"]
     search_fields = ["code", "name"]
 
 
 @admin.register(models.Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "building", "entrance", "number", "kind", "area", "handover_date"]
     list_filter = ["building__estate", "kind"]
     search_fields = ["number", "building__code"]
@@ -33,7 +34,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.PublicArea)
-class PublicAreaAdmin(admin.ModelAdmin):
+class PublicAreaAdmin(SimpleHistoryAdmin):
     list_display = ["name", "estate", "kind", "building", "in_service_date"]
     list_filter = ["estate", "kind"]
 
@@ -41,17 +42,19 @@ class PublicAreaAdmin(admin.ModelAdmin):
 class ResidentPhoneInline(admin.TabularInline):
     model = models.ResidentPhone
     extra = 1
-    fields = ["number", "label"]
+    fields = ["number", "label", "ended_at"]
+    can_delete = False  # a number is ended (停用时间), never deleted: it stays in the history
 
 
 class OccupancyInline(admin.TabularInline):
     model = models.Occupancy
     extra = 0
     raw_id_fields = ["unit"]
+    can_delete = False  # ended with an end date, never deleted
 
 
 @admin.register(models.Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(SimpleHistoryAdmin):
     list_display = ["name", "estate", "kind"]
     list_filter = ["estate", "kind"]
     search_fields = ["name"]
@@ -62,7 +65,7 @@ class ResidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(SimpleHistoryAdmin):
     list_display = ["name", "estate", "kind", "head", "phone"]
     raw_id_fields = ["head"]
     list_filter = ["estate", "kind"]
@@ -74,7 +77,7 @@ class StaffRoleInline(admin.TabularInline):
 
 
 @admin.register(models.Staff)
-class StaffAdmin(admin.ModelAdmin):
+class StaffAdmin(SimpleHistoryAdmin):
     list_display = ["staff_no", "name", "department", "is_active"]
     list_filter = ["is_active", "department__kind"]
     search_fields = ["staff_no", "name", "user__username"]

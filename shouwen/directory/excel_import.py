@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from shouwen.access.permissions import require
 from shouwen.access.roles import Cap
 from shouwen.access.scope import AnyUser, can_see_estate
+from shouwen.core.history import EXCEL_IMPORT, acting_as
 from shouwen.directory import excel as fmt
 from shouwen.directory.excel import ImportIssue, RowCells, as_text, is_blank
 from shouwen.directory.models import (
@@ -419,7 +420,9 @@ def import_directory(
             writer = _Writer(estate, parser, result)
             writer.resolve()  # even after errors in the cells, so the office sees every problem at once
             if not result.errors:
-                writer.write()
+                # Every history row of the import names the importing user and says it came from a file.
+                with acting_as(user, reason=EXCEL_IMPORT):
+                    writer.write()
     if result.errors:
         sheets = {"": 0, fmt.BUILDING_SHEET: 1, fmt.UNIT_SHEET: 2}
         result.errors.sort(key=lambda e: (sheets.get(e.sheet, 3), e.row or 0))

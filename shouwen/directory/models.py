@@ -9,9 +9,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from shouwen.access.roles import ROLE_CHOICES, ROLES
+from shouwen.core.history import history_user
 from shouwen.directory.phones import normalize_phone
+
+
+def _history(**kwargs: object) -> HistoricalRecords:
+    """Keep every change of the model (who, when, before → after) in its history table."""
+    return HistoricalRecords(get_user=history_user, **kwargs)
 
 
 class Company(models.Model):
@@ -44,6 +51,7 @@ class Estate(models.Model):
     )
     name = models.CharField(_("名称"), max_length=100)
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    history = _history()
 
     class Meta:
         verbose_name = _("小区/项目")
@@ -66,6 +74,7 @@ class Building(models.Model):
     name = models.CharField(_("楼栋名称"), max_length=50)
     floors = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True)
     entrances = models.PositiveSmallIntegerField(_("单元数"), default=0, help_text=_("没有单元的楼栋填 0"))
+    history = _history()
 
     class Meta:
         verbose_name = _("楼栋")
@@ -98,6 +107,7 @@ class Unit(models.Model):
     kind = models.CharField(_("类型"), max_length=12, choices=UnitKind.choices, default=UnitKind.RESIDENCE)
     area = models.DecimalField(_("建筑面积（㎡）"), max_digits=9, decimal_places=2, null=True, blank=True)
     handover_date = models.DateField(_("交付日期"), null=True, blank=True, help_text=_("保修期从此日起算"))
+    history = _history()
 
     class Meta:
         verbose_name = _("房屋")
@@ -157,6 +167,7 @@ class PublicArea(models.Model):
     in_service_date = models.DateField(
         _("启用日期"), null=True, blank=True, help_text=_("公共设施保修期从此日起算")
     )
+    history = _history()
 
     class Meta:
         verbose_name = _("公共区域")
@@ -189,6 +200,7 @@ class Resident(models.Model):
     notes = models.TextField(_("备注"), blank=True, default="")
     created_at = models.DateTimeField(_("建档时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    history = _history(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("住户")
@@ -204,8 +216,19 @@ class Resident(models.Model):
         return self.occupancies.filter(Occupancy.current_q()).select_related("unit__building")
 
 
+class CurrentPhoneManager(models.Manager["ResidentPhone"]):
+    """The numbers in use: a number that was removed keeps its row, with an end time, for the history."""
+
+    def get_queryset(self) -> models.QuerySet[ResidentPhone]:
+        return super().get_queryset().filter(ended_at__isnull=True)
+
+
 class ResidentPhone(models.Model):
-    """One of a resident's phone numbers, kept reversed as well so 'last four digits' uses an index."""
+    """One of a resident's phone numbers, kept reversed as well so 'last four digits' uses an index.
+
+    A number is never deleted: removing or replacing it sets ``ended_at``. The default manager (and
+    so ``resident.phones``) lists the numbers in use only; ``with_ended`` lists them all.
+    """
 
     ESTATE_LOOKUP = "resident__estate"
 
@@ -217,12 +240,27 @@ class ResidentPhone(models.Model):
     label = models.CharField(
         _("说明"), max_length=20, blank=True, default="", help_text=_("例如 本人、家属、办公")
     )
+    ended_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+
+    with_ended = models.Manager()  # every number, ended ones too (Meta names the default)
+    objects = CurrentPhoneManager()
+    # The reversed copy is an index, not a fact: history keeps the number once.
+    history = _history(excluded_fields=["reversed_number"])
 
     class Meta:
         verbose_name = _("住户电话")
         verbose_name_plural = _("住户电话")
         ordering = ["resident", "pk"]
-        constraints = [models.UniqueConstraint(fields=["resident", "number"], name="resident_phone_unique")]
+        default_manager_name = "objects"
+        base_manager_name = "with_ended"
+        constraints = [
+            # A number ended once may be added again later: only numbers in use must be unique.
+            models.UniqueConstraint(
+                fields=["resident", "number"],
+                condition=Q(ended_at__isnull=True),
+                name="resident_phone_unique_current",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -256,6 +294,7 @@ class Occupancy(models.Model):
     )
     start_date = models.DateField(_("开始日期"), null=True, blank=True)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    history = _history()
 
     class Meta:
         verbose_name = _("住户房屋关系")
@@ -310,6 +349,7 @@ class Department(models.Model):
         related_name="headed_departments",
         verbose_name=_("部门主管"),
     )
+    history = _history()
 
     class Meta:
         verbose_name = _("部门")
@@ -372,6 +412,7 @@ class Staff(models.Model):
     )
     estates = models.ManyToManyField(Estate, related_name="staff", blank=True, verbose_name=_("服务的小区"))
     is_active = models.BooleanField(_("在职"), default=True)
+    history = _history()
 
     class Meta:
         verbose_name = _("员工")
@@ -408,6 +449,7 @@ class StaffRole(models.Model):
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="roles", verbose_name=_("员工"))
     role = models.CharField(_("角色"), max_length=20, choices=ROLE_CHOICES)
+    history = _history()
 
     class Meta:
         verbose_name = _("员工角色")

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from shouwen.directory.models import Occupancy, Resident, Unit
-from shouwen.directory.phones import normalize_phone
+from shouwen.access.permissions import can
+from shouwen.access.roles import Cap
+from shouwen.access.scope import AnyUser, visible_estate_ids
+from shouwen.access.services import log_number_lookup, recent_number_lookups
+from shouwen.directory.models import Occupancy, Resident, ResidentPhone, Unit
+from shouwen.directory.phones import normalize_phone, validate_phone
 
 # 3-2-1502, 3-1502, 3#2-1502, 3栋2单元1502, 3号楼2单元1502室, 3幢1502, A座1502
 _DASHED = re.compile(r"^\s*([0-9A-Za-z]+)\s*[-#－—/]\s*(?:([0-9A-Za-z]+)\s*[-－—/]\s*)?([0-9A-Za-z]+)\s*$")
@@ -45,10 +53,107 @@ def find_units(queryset: QuerySet[Unit], ref: UnitRef) -> QuerySet[Unit]:
     return qs
 
 
-def search_residents(queryset: QuerySet[Resident], query: str) -> QuerySet[Resident]:
-    """Search residents by name, by a full phone number or its last 4+ digits, or by unit shorthand.
+# A role that may not see numbers may look up this many numbers per hour; every lookup is logged.
+NUMBER_LOOKUPS_PER_HOUR = 30
+MIN_DIGITS = 4  # fewer digits than this are never taken for a phone number
 
-    The caller passes an already estate-scoped queryset.
+
+@dataclass(frozen=True)
+class NumberLookup:
+    """A phone number typed into a search, and what the person searching may find with it.
+
+    Whoever may see full numbers (``Cap.PERSONAL_REVEAL``) finds residents by the last 4+ digits.
+    Anyone else finds them by the whole number only, each lookup is written to the personal-data
+    access log, and only so many an hour: otherwise a masked 183****6434 is recovered digit by digit.
+    """
+
+    digits: str
+    by_suffix: bool  # the person may see numbers, so the last 4+ digits are enough
+    complete: bool  # the digits form a whole phone number
+    over_limit: bool = False
+    retry_after: int = 0  # seconds until another lookup is allowed (when over the limit)
+
+    @property
+    def logged(self) -> bool:
+        """Return whether the lookup goes into the personal-data access log."""
+        return not self.by_suffix
+
+    @property
+    def refused(self) -> bool:
+        """Return whether the number may not be looked up at all (part of a number, or over the limit)."""
+        return not self.by_suffix and (not self.complete or self.over_limit)
+
+    def phones(self) -> QuerySet[ResidentPhone]:
+        """Return the numbers in use that the lookup matches (ended numbers never match)."""
+        current = ResidentPhone.objects.all()
+        if self.by_suffix:
+            # Phone numbers are also stored reversed, so "ends with" is an indexed prefix search.
+            return current.filter(reversed_number__startswith=self.digits[::-1])
+        if self.refused:
+            return current.none()
+        return current.filter(reversed_number=self.digits[::-1])  # the whole number, on the same index
+
+    def message(self) -> str:
+        """Return why the lookup was refused, for the page or the API (empty when it was not)."""
+        if not self.refused:
+            return ""
+        if self.over_limit:
+            return _("您一小时内按电话号码查找已达 %(limit)s 次，请稍后再试，或请客服中心协助查找。") % {
+                "limit": NUMBER_LOOKUPS_PER_HOUR
+            }
+        return _(
+            "按电话号码查找需要输入完整的号码（手机 11 位，座机带区号）：您的岗位看不到完整号码，"
+            "不能按尾号查找。也可以按姓名或房号（如 3-2-1502）查找。"
+        )
+
+
+def number_lookup(user: AnyUser, query: str) -> NumberLookup | None:
+    """Return how ``user`` may look up the number in ``query``, or None when the query is not a number."""
+    digits = normalize_phone(query or "")
+    if not (digits.isascii() and digits.isdigit() and len(digits) >= MIN_DIGITS):
+        return None
+    if can(user, Cap.PERSONAL_REVEAL):
+        return NumberLookup(digits, by_suffix=True, complete=True)
+    try:
+        validate_phone(digits)
+        complete = True
+    except ValidationError:
+        complete = False
+    if not complete and parse_unit_shorthand(query) is not None:
+        return None  # 3-2-1502 is a unit, not the end of a phone number
+    since = timezone.now() - timedelta(hours=1)
+    count, first = recent_number_lookups(user, since)
+    if count >= NUMBER_LOOKUPS_PER_HOUR:
+        wait = int((first - since).total_seconds()) + 1 if first is not None else 3600
+        return NumberLookup(
+            digits[:30], by_suffix=False, complete=complete, over_limit=True, retry_after=wait
+        )
+    return NumberLookup(digits[:30], by_suffix=False, complete=complete)
+
+
+def record_number_lookup(
+    user: AnyUser, lookup: NumberLookup | None, residents: QuerySet[Resident], ip_address: str | None = None
+) -> None:
+    """Write the lookup of a number by someone who may not see numbers to the personal-data access log.
+
+    ``residents`` are the residents the person may see; the log names those the number matched.
+    """
+    if lookup is None or not lookup.logged:
+        return
+    matched: list[tuple[int, int]] = []
+    if not lookup.refused:
+        found = residents.filter(pk__in=lookup.phones().values("resident_id"))
+        matched = list(found.order_by("pk").values_list("pk", "estate_id")[:50])
+    log_number_lookup(user, lookup.digits, matched, sorted(visible_estate_ids(user)), ip_address)
+
+
+def search_residents(
+    queryset: QuerySet[Resident], query: str, lookup: NumberLookup | None
+) -> QuerySet[Resident]:
+    """Search residents by name, by unit shorthand, or by phone number as ``lookup`` allows.
+
+    The caller passes an already estate-scoped queryset and the lookup from :func:`number_lookup`
+    for the same query (None: the query is not matched against phone numbers).
     """
     query = (query or "").strip()
     if not query:
@@ -60,10 +165,9 @@ def search_residents(queryset: QuerySet[Resident], query: str) -> QuerySet[Resid
             Occupancy.current_q(), unit__in=find_units(Unit.objects.all(), ref)
         )
         matches |= Q(occupancies__in=current)
-    digits = normalize_phone(query)
-    if digits.isdigit() and len(digits) >= 4:
-        # Phone numbers are also stored reversed, so "ends with" is an indexed prefix search.
-        matches |= Q(phones__reversed_number__startswith=digits[::-1])
+    if lookup is not None:
+        # A subquery on the numbers in use: a join through "phones" would also match ended numbers.
+        matches |= Q(pk__in=lookup.phones().values("resident_id"))
     elif ref is None:
         matches |= Q(name__contains=query)
     return queryset.filter(matches).distinct()

@@ -87,3 +87,28 @@ def create_resident(
     for unit, role in units:
         Occupancy.objects.create(resident=resident, unit=unit, role=role, start_date=start_date)
     return resident
+
+
+@transaction.atomic
+def set_resident_phones(resident: Resident, numbers: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Make ``numbers`` (already validated) the resident's numbers in use; return (added, ended).
+
+    A number no longer listed is ended, never deleted: it keeps its row with ``ended_at`` and stays
+    in the history. Numbers still listed keep their rows (and labels).
+    """
+    from django.utils import timezone
+
+    now = timezone.now()
+    current = {p.number: p for p in ResidentPhone.objects.select_for_update().filter(resident=resident)}
+    ended: list[str] = []
+    for number, phone in current.items():
+        if number not in numbers:
+            phone.ended_at = now
+            phone.save(update_fields=["ended_at"])  # save, not update(): the history row needs the signal
+            ended.append(number)
+    added: list[str] = []
+    for number in numbers:
+        if number not in current and number not in added:
+            ResidentPhone.objects.create(resident=resident, number=number)
+            added.append(number)
+    return added, ended

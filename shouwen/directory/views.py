@@ -8,12 +8,13 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.views.generic import DetailView, ListView
 
-from shouwen.access.permissions import CapabilityRequiredMixin
+from shouwen.access.permissions import CapabilityRequiredMixin, can
 from shouwen.access.roles import Cap
 from shouwen.access.services import reveal_personal_data
 from shouwen.core.params import parse_id
+from shouwen.directory.changes import resident_changes, unit_changes
 from shouwen.directory.models import Building, Estate, Occupancy, Resident, ResidentPhone, Unit
-from shouwen.directory.search import search_residents
+from shouwen.directory.search import NumberLookup, number_lookup, record_number_lookup, search_residents
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -21,20 +22,24 @@ def _client_ip(request: HttpRequest) -> str | None:
 
 
 class ResidentListView(CapabilityRequiredMixin, ListView):
-    """Search residents by name, phone (or its last 4+ digits) or unit shorthand."""
+    """Search residents by name, unit shorthand or phone (the last 4+ digits only for those who see numbers)."""
 
     required_cap = Cap.DIRECTORY_VIEW
     template_name = "directory/resident_list.html"
     paginate_by = 50
     context_object_name = "residents"
+    lookup: NumberLookup | None = None
 
     def get_queryset(self) -> QuerySet[Resident]:
-        qs = self.scoped(Resident.objects.all())
+        visible = self.scoped(Resident.objects.all())
+        qs = visible
         estate = parse_id(self.request.GET.get("estate"))
         if estate is not None:
             qs = qs.filter(estate_id=estate)
         query = self.request.GET.get("q", "")
-        results = search_residents(qs, query) if query.strip() else qs
+        self.lookup = number_lookup(self.request.user, query)
+        record_number_lookup(self.request.user, self.lookup, visible, _client_ip(self.request))
+        results = search_residents(qs, query, self.lookup) if query.strip() else qs
         return (
             results.select_related("estate")
             .prefetch_related(
@@ -51,6 +56,7 @@ class ResidentListView(CapabilityRequiredMixin, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["q"] = self.request.GET.get("q", "")
+        ctx["lookup"] = self.lookup
         ctx["estates"] = self.scoped(Estate.objects.all())
         ctx["estate_id"] = self.request.GET.get("estate", "")
         return ctx
@@ -74,6 +80,8 @@ class ResidentDetailView(CapabilityRequiredMixin, DetailView):
             "end_date", "unit__building__code", "unit__number"
         )
         ctx["revealed"] = kwargs.get("revealed")
+        if can(self.request.user, Cap.DIRECTORY_HISTORY):
+            ctx["changes"] = resident_changes(resident)
         return ctx
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -102,6 +110,8 @@ class UnitDetailView(CapabilityRequiredMixin, DetailView):
             .prefetch_related("resident__phones")
             .order_by("end_date", "role", "pk")
         )
+        if can(self.request.user, Cap.DIRECTORY_HISTORY):
+            ctx["changes"] = unit_changes(self.object)
         return ctx
 
 

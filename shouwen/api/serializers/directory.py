@@ -24,12 +24,11 @@ from shouwen.directory.models import (
     OccupancyRole,
     PublicArea,
     Resident,
-    ResidentPhone,
     Staff,
     Unit,
 )
 from shouwen.directory.phones import validate_phone
-from shouwen.directory.services import create_resident
+from shouwen.directory.services import create_resident, set_resident_phones
 
 
 class EstateSerializer(ScopedModelSerializer):
@@ -113,7 +112,9 @@ class ResidentSerializer(ScopedModelSerializer):
         child=serializers.CharField(max_length=30),
         write_only=True,
         required=False,
-        help_text=gettext_lazy("电话号码列表；修改时给出的列表替换原有号码"),
+        help_text=gettext_lazy(
+            "电话号码列表；修改时给出的列表替换原有号码（不再列出的号码标为停用，保留在修改记录中）"
+        ),
     )
     id_number = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=30)
     phones_masked = serializers.SerializerMethodField()
@@ -193,12 +194,8 @@ class ResidentSerializer(ScopedModelSerializer):
         phones = validated_data.pop("phones", None)
         instance = super().update(instance, validated_data)
         if phones is not None:
-            # Keep the rows (and their labels) of numbers still listed; add the new ones.
-            instance.phones.exclude(number__in=phones).delete()
-            existing = set(instance.phones.values_list("number", flat=True))
-            for number in phones:
-                if number not in existing:
-                    ResidentPhone.objects.create(resident=instance, number=number)
+            # Numbers no longer listed are ended (kept with their end time), never deleted.
+            set_resident_phones(instance, phones)
         return instance
 
 

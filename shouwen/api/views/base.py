@@ -7,12 +7,13 @@ from typing import Any, ClassVar
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 
 from shouwen.access.permissions import HasCapability
 from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset
 from shouwen.core.params import parse_id
+from shouwen.directory.search import NumberLookup, number_lookup, record_number_lookup
 
 
 class ScopedGenericViewSet(viewsets.GenericViewSet[Any]):
@@ -51,6 +52,23 @@ class ScopedGenericViewSet(viewsets.GenericViewSet[Any]):
         if value is None:
             raise ValidationError({name: [_("应为数字编号")]})
         return value
+
+    def number_lookup(self, query: str) -> NumberLookup | None:
+        """Return how the user may look the number in ``query`` up, logging it; refuse what policy refuses.
+
+        Part of a number from someone who may not see numbers is a 400 saying the whole number is
+        needed; more lookups than the hourly limit a 429 with Retry-After.
+        """
+        from shouwen.directory.models import Resident
+
+        lookup = number_lookup(self.request.user, query)
+        visible = scope_queryset(Resident.objects.all(), self.request.user)
+        record_number_lookup(self.request.user, lookup, visible, self.request.META.get("REMOTE_ADDR"))
+        if lookup is not None and lookup.over_limit:
+            raise Throttled(wait=lookup.retry_after, detail=lookup.message())
+        if lookup is not None and lookup.refused:
+            raise ValidationError({"q": [lookup.message()]})
+        return lookup
 
     def text_param(self, name: str) -> str:
         """Return the query parameter stripped of surrounding spaces (empty when absent)."""

@@ -288,7 +288,8 @@ QUEUES = ["mine", "handovers_for_me", "department_unassigned", "estate_open", "a
                 "q",
                 OpenApiTypes.STR,
                 description=gettext_lazy(
-                    "事项编号、电话号码或其后 4 位以上数字、房屋简写（如 3-2-1502）或内容中的词语"
+                    "事项编号、电话号码、房屋简写（如 3-2-1502）或内容中的词语。按电话号码后 4 位以上数字查找仅限"
+                    "可查看完整号码的岗位；其他岗位须输入完整号码（不完整时返回 400），每次查找记入个人信息查看记录"
                 ),
             ),
         ]
@@ -341,7 +342,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
             queryset = queryset.filter(estate_id=estate)
         query = self.text_param("q")
         if query:
-            queryset = queries.search_cases(queryset, query)
+            queryset = queries.search_cases(queryset, query, self.number_lookup(query))
         return queryset
 
     def _queue(self, queryset: QuerySet[Case], queue: str) -> QuerySet[Case]:

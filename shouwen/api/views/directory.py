@@ -148,7 +148,10 @@ class PublicAreaViewSet(ScopedNoDeleteViewSet):
                 "q",
                 OpenApiTypes.STR,
                 OpenApiParameter.QUERY,
-                description=gettext_lazy("姓名、电话号码或其后 4 位以上数字、房屋简写（如 3-2-1502）"),
+                description=gettext_lazy(
+                    "姓名、电话号码、房屋简写（如 3-2-1502）。按电话号码后 4 位以上数字查找仅限可查看完整号码的岗位；"
+                    "其他岗位须输入完整号码（不完整时返回 400），每次查找记入个人信息查看记录，每小时有次数上限（超出返回 429）"
+                ),
             ),
         ]
     )
@@ -188,7 +191,7 @@ class ResidentViewSet(ScopedNoDeleteViewSet):
             queryset = queryset.filter(estate_id=estate)
         query = self.text_param("q")
         if query:
-            queryset = search_residents(queryset, query)
+            queryset = search_residents(queryset, query, self.number_lookup(query))
         return queryset
 
     @extend_schema(
