@@ -7,7 +7,7 @@ from shouwen.access.models import PersonalDataAccess
 
 @admin.register(PersonalDataAccess)
 class PersonalDataAccessAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "resident", "estate", "fields", "channel", "ip_address"]
+    list_display = ["at", "user", "resident", "estate", "fields", "channel", "searched", "ip_address"]
     list_filter = ["estate", "channel"]
     date_hierarchy = "at"
 

@@ -26,8 +26,11 @@ _acting_reason: ContextVar[str] = ContextVar("shouwen_history_reason", default="
 
 @contextmanager
 def acting_as(user: Any, reason: str = "") -> Iterator[None]:
-    """Attribute the history rows written inside the block to ``user``, with ``reason``."""
-    person = user if isinstance(user, User) and user.is_authenticated else None
+    """Attribute the history rows written inside the block to ``user``, with ``reason``.
+
+    Without a signed-in ``user`` the person named by an enclosing block (if any) stays in force.
+    """
+    person = user if isinstance(user, User) and user.is_authenticated else _acting_user.get()
     user_token = _acting_user.set(person)
     reason_token = _acting_reason.set(reason)
     try:

@@ -141,3 +141,22 @@ def test_excel_import_changes_are_attributed_to_the_importing_user(world, client
     assert "备注：— → 新备注" in changes
     assert "Excel 导入" in changes
     assert "开始日期：— → 2024-05-01" in changes
+
+
+def test_command_line_import_is_attributed_to_the_user_named(world, tmp_path):
+    from django.core.management import call_command
+
+    wb = Workbook()
+    wb.active.title = "楼栋"
+    wb.active.append(["楼栋编号", "楼栋名称", "层数", "单元数"])
+    wb.active.append(["8", "8栋", 12, 1])
+    header = ["楼栋编号", "单元", "房号", "楼层", "房屋类型", "建筑面积", "交付日期"]
+    header += ["住户姓名", "住户类别", "身份", "电话", "证件号码", "入住日期", "备注"]
+    wb.create_sheet("房屋住户").append(header)
+    path = tmp_path / "楼栋.xlsx"
+    wb.save(path)
+    call_command("import_directory", "LJY", str(path), "--by", "kfzg")
+    from shouwen.directory.models import Building
+
+    record = Building.objects.get(estate=world.estate, code="8").history.get()
+    assert (record.history_user, record.history_change_reason) == (world.supervisor.user, "excel_import")
