@@ -77,3 +77,20 @@ def parse_time_range(name: str, raw: str) -> tuple[time, time] | None:
     if start == end:
         raise ImproperlyConfigured(f"{name}={raw!r} starts and ends at the same time")
     return start, end
+
+
+def envheader(name: str) -> tuple[str, str] | None:
+    """Return a "Header-Name: value" variable as Django's (META key, value) pair, None when unset or empty.
+
+    ``SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https"`` gives ``("HTTP_X_FORWARDED_PROTO", "https")``.
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    header, sep, value = raw.partition(":")
+    header, value = header.strip(), value.strip()
+    if not sep or not value or not re.fullmatch(r"[A-Za-z0-9-]+", header):
+        raise ImproperlyConfigured(
+            f'{name}={raw!r} is not a header and its value like "X-Forwarded-Proto: https"'
+        )
+    return "HTTP_" + header.upper().replace("-", "_"), value

@@ -10,7 +10,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from shouwen.env import envbool, envchoice, envint, envlist, envstr, parse_time_range
+from shouwen.core.csp import CSP
+from shouwen.env import envbool, envchoice, envheader, envint, envlist, envstr, parse_time_range
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shouwen.core.csp.ContentSecurityPolicyMiddleware",
     "shouwen.core.middleware.RefuseNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -207,14 +209,57 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-SESSION_COOKIE_HTTPONLY = True
+# Security headers and cookies (docs/security.md). The same in every mode except what needs HTTPS:
+# production is served over HTTPS only, development (`make demo`) over plain http://127.0.0.1:8000.
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
-CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_HTTPONLY = True
+# Lax rather than Strict: a link in a staff e-mail must open the page signed in.
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: forms and htmx take the token from the page.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind a proxy that ends TLS: the header it sets on HTTPS requests, e.g. "X-Forwarded-Proto: https".
+# Only set it when the proxy always sets or strips that header, or clients could claim HTTPS.
+SECURE_PROXY_SSL_HEADER = envheader("SECURE_PROXY_SSL_HEADER")
 if MODE == "production":
+    # Plain-HTTP requests are redirected to HTTPS; turn off only where the proxy redirects itself.
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # A monitor on the machine or the load balancer may probe the health check over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", True)
+    LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # The __Host- prefix makes browsers refuse these cookies from a sibling subdomain or over HTTP.
+    if SESSION_COOKIE_SECURE:
+        SESSION_COOKIE_NAME = "__Host-sessionid"
+    if CSRF_COOKIE_SECURE:
+        CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Content-Security-Policy of every response, in every mode, so that development meets what
+# production refuses (shouwen.core.csp). Scripts and styles come only from our own static files:
+# no inline script, no eval, no inline style. Images also from data: and blob: URLs (the drawn
+# signature, photo previews). The API docs pages have their own narrow exception (shouwen/api/urls.py).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, CSP.DATA, CSP.BLOB],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,7 +1,9 @@
 """URL map: pages per app, the API under /api/v1/, admin, health check."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from shouwen.core.views import healthz
 
@@ -19,6 +21,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin, the API docs).
+    path("favicon.ico", RedirectView.as_view(url=static("shouwen/favicon.svg"), permanent=True)),
 ]
 
 # A URL under /api/ that matches no route still answers JSON, like every other API error.

@@ -1,12 +1,14 @@
 """URL map of the REST API under /api/v1/: directory, contacts and cases, notifications, return visits, me/, the schema and its docs pages."""
 
+from django.conf import settings
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from shouwen.access.permissions import IsStaffMember
 from shouwen.api.views import cases, directory, followups, notifications, workorders
 from shouwen.api.views.me import MeView
+from shouwen.core.csp import CSP, csp_override
 
 app_name = "api"
 
@@ -29,14 +31,32 @@ router.register("materials", workorders.MaterialViewSet, basename="material")
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}
 
+# Redoc styles itself by injecting <style> elements (styled-components) and searches in a worker it
+# builds from a blob: URL. Only its page gets these two allowances; scripts stay 'self' only.
+REDOC_CSP = {
+    **settings.SECURE_CSP,
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "worker-src": [CSP.SELF, CSP.BLOB],
+}
+
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(**_staff_only), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", **_staff_only), name="docs"),
+    path(
+        "docs/",
+        # The split view loads its start-up script from ?script instead of inlining it, so Swagger UI
+        # runs under the site's policy unchanged.
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="api/swagger_ui.html", **_staff_only
+        ),
+        name="docs",
+    ),
     path(
         "redoc/",
         # Our template drops the Google Fonts links of the stock one: site networks may have no internet.
-        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html", **_staff_only),
+        csp_override(REDOC_CSP)(
+            SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html", **_staff_only)
+        ),
         name="redoc",
     ),
     path("", include(router.urls)),
