@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from shouwen.env import envbool, envchoice, envint, envlist, envstr, parse_time_range
+from shouwen.env import envbool, envchoice, envint, envlist, envnetworks, envstr, parse_time_range
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -156,6 +156,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Sign-in lockout: this many failures within the window lock the account for the window.
 SHOUWEN_LOCKOUT_FAILURES = envint("SHOUWEN_LOCKOUT_FAILURES", 5, minimum=1)
 SHOUWEN_LOCKOUT_MINUTES = envint("SHOUWEN_LOCKOUT_MINUTES", 15, minimum=1)
+# Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated); none by default.
+SHOUWEN_TRUSTED_PROXIES = envnetworks("SHOUWEN_TRUSTED_PROXIES")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -11,13 +11,14 @@ from django.views.generic import DetailView, ListView
 from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
 from shouwen.access.services import reveal_personal_data
+from shouwen.core.net import client_ip
 from shouwen.core.params import parse_id
 from shouwen.directory.models import Building, Estate, Occupancy, Resident, ResidentPhone, Unit
 from shouwen.directory.search import search_residents
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request)
 
 
 class ResidentListView(CapabilityRequiredMixin, ListView):
