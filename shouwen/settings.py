@@ -153,9 +153,14 @@ AUTHENTICATION_BACKENDS = ["shouwen.accounts.backends.StaffNumberOrUsernameBacke
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Sign-in lockout: this many failures within the window lock the account for the window.
-SHOUWEN_LOCKOUT_FAILURES = envint("SHOUWEN_LOCKOUT_FAILURES", 5, minimum=1)
-SHOUWEN_LOCKOUT_MINUTES = envint("SHOUWEN_LOCKOUT_MINUTES", 15, minimum=1)
+# Sign-in throttle (docs/development/decisions.md): after the free failures, each further attempt for
+# the account, or from the address, waits 2, 4, 8 … seconds, never more than the cap. A counter is
+# forgotten after that many quiet hours (the account's also at a successful sign-in).
+SHOUWEN_SIGNIN_ACCOUNT_FREE_FAILURES = envint("SHOUWEN_SIGNIN_ACCOUNT_FREE_FAILURES", 5, minimum=1)
+SHOUWEN_SIGNIN_ADDRESS_FREE_FAILURES = envint("SHOUWEN_SIGNIN_ADDRESS_FREE_FAILURES", 20, minimum=1)
+SHOUWEN_SIGNIN_MAX_DELAY_MINUTES = envint("SHOUWEN_SIGNIN_MAX_DELAY_MINUTES", 15, minimum=1)
+SHOUWEN_SIGNIN_ACCOUNT_FORGET_HOURS = envint("SHOUWEN_SIGNIN_ACCOUNT_FORGET_HOURS", 24, minimum=1)
+SHOUWEN_SIGNIN_ADDRESS_FORGET_HOURS = envint("SHOUWEN_SIGNIN_ADDRESS_FORGET_HOURS", 1, minimum=1)
 # Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated); none by default.
 SHOUWEN_TRUSTED_PROXIES = envnetworks("SHOUWEN_TRUSTED_PROXIES")
 

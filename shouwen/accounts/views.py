@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpResponse
 from django.urls import reverse_lazy
 
-from shouwen.accounts import lockout
-from shouwen.accounts.forms import SignInForm
+from shouwen.accounts.forms import PasswordChangeForm, SignInForm
 
 
 class SignInView(auth_views.LoginView):
-    """The sign-in page."""
+    """The sign-in page: the only place where staff, administrators included, give their password."""
 
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
-
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        lockout.clear_failures(form.cleaned_data["username"])
-        return super().form_valid(form)
 
 
 class SignOutView(auth_views.LogoutView):
@@ -32,6 +27,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:password_change_done")
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
