@@ -21,6 +21,21 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Rates no test reaches by accident; the throttling tests set low ones themselves.
+UNTHROTTLED = {
+    "user_read": "100000/min",
+    "user_write": "100000/min",
+    "anon": "100000/min",
+    "sign_in": "100000/min",
+}
+
+
+@pytest.fixture(autouse=True)
+def _throttles_out_of_the_way(settings):
+    """Keep request throttles from slowing or failing tests that are not about them."""
+    settings.SHOUWEN_THROTTLE_RATES = UNTHROTTLED
+
+
 @pytest.fixture
 def world(db):
     """The standard world of named people and places."""

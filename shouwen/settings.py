@@ -5,12 +5,22 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from shouwen.env import envbool, envchoice, envint, envlist, envnetworks, envstr, parse_time_range
+from shouwen.env import (
+    envbool,
+    envchoice,
+    envint,
+    envlist,
+    envnetworks,
+    envrate,
+    envstr,
+    parse_time_range,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -187,6 +197,9 @@ SHOUWEN_ATTACHMENT_MAX_MB = envint("SHOUWEN_ATTACHMENT_MAX_MB", 10, minimum=1)
 SHOUWEN_PDF_FONT = envstr("SHOUWEN_PDF_FONT", "")
 # Text messages: the default backend writes to the log; name a gateway class to send for real.
 SHOUWEN_SMS_BACKEND = envstr("SHOUWEN_SMS_BACKEND", "shouwen.core.sms.LogSmsBackend")
+# Receipts texted to a resident about one case within 24 hours (a mistaken or malicious resend loop
+# must not flood a resident's phone or the company's SMS bill).
+SHOUWEN_SMS_PER_CASE_PER_DAY = envint("SHOUWEN_SMS_PER_CASE_PER_DAY", 3, minimum=1)
 # Quiet hours for staff e-mail and SMS, local time "HH:MM-HH:MM" ("" for none): non-urgent messages
 # wait until they end, urgent (safety) ones go out at once. Parsed here so a typo stops start-up.
 SHOUWEN_QUIET_HOURS = envstr("SHOUWEN_QUIET_HOURS", "22:00-07:00")
@@ -220,11 +233,45 @@ if MODE == "production":
     SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", True)
 
+# Shared counters (API throttling) live in the database by default, so every gunicorn worker and
+# web node sees the same ones; SHOUWEN_CACHE_URL=redis://host:6379/0 moves them to Redis.
+CACHE_TABLE = "shouwen_cache"
+_cache_url = envstr("SHOUWEN_CACHE_URL", "")
+CACHES: dict[str, dict[str, Any]]
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+elif _cache_url:
+    raise ImproperlyConfigured("SHOUWEN_CACHE_URL must be a redis:// URL (or empty for the database)")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # One entry per user and per client address: room for a large company before culling.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+
+# API request rates ("N/s|min|hour|day"); an administrator can change them in the admin (限流设置).
+SHOUWEN_THROTTLE_RATES = {
+    "user_read": envrate("SHOUWEN_RATE_USER_READ", "120/min"),
+    "user_write": envrate("SHOUWEN_RATE_USER_WRITE", "30/min"),
+    "anon": envrate("SHOUWEN_RATE_ANON", "20/min"),
+    "sign_in": envrate("SHOUWEN_RATE_SIGN_IN", "60/min"),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        # Not a way in: counts requests that no one above authenticated, per client address.
+        "shouwen.core.throttling.AnonymousRequestThrottling",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "shouwen.core.throttling.UserReadThrottle",
+        "shouwen.core.throttling.UserWriteThrottle",
+    ],
+    "EXCEPTION_HANDLER": "shouwen.api.exceptions.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["shouwen.access.permissions.IsStaffMember"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "shouwen.api.pagination.BoundedLimitOffsetPagination",
@@ -246,6 +293,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The ways in; the last authentication class only counts anonymous requests and is no scheme.
+    "AUTHENTICATION_WHITELIST": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # The error answers (400/401/403/404/409…) are documented too, so clients and schemathesis expect them.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -2,7 +2,7 @@
 
 drf-spectacular documents the success answers a view declares; the errors DRF and our views give
 on every endpoint (400 invalid input, 401 no token, 403 not allowed, 404 no such row in your
-estates, 409 changed meanwhile) were missing, so a client generated from the schema, or a fuzzer
+estates, 409 changed meanwhile, 429 throttled) were missing, so a client generated from the schema, or a fuzzer
 checking answers against it, met answers the schema said could not happen. The post-processing
 hook adds them, with the body they really have, wherever an operation can give them.
 
@@ -80,6 +80,11 @@ _DESCRIPTIONS = {
     "405": "Method not allowed",
     "409": "Changed meanwhile by someone else, or the Idempotency-Key was used for other content",
     "415": "Unsupported media type",
+    "429": "Too many requests (per account, per address, or a case's daily text messages): retry after "
+    "the seconds in Retry-After",
+}
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
 }
 
 
@@ -89,7 +94,7 @@ def _json(ref: str) -> dict[str, Any]:
 
 def _expected_errors(method: str, operation: dict[str, Any]) -> list[str]:
     params = operation.get("parameters", [])
-    codes = ["401", "403"]
+    codes = ["401", "403", "429"]
     if any(p.get("in") == "path" for p in params):
         codes.append("404")
     if method != "get" or any(p.get("in") == "query" for p in params):
@@ -120,4 +125,6 @@ def document_error_responses(
             for code, response in responses.items():
                 if code.startswith(("4", "5")) and "content" not in response:
                     response["content"] = _json("ValidationError" if code == "400" else "Error")
+                if code == "429":
+                    response.setdefault("headers", RETRY_AFTER)
     return result

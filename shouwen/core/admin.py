@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwen.access.permissions import can
 from shouwen.access.roles import Cap
+from shouwen.core.models import ThrottleRate
 
 
 def _has_permission(request: HttpRequest) -> bool:
@@ -42,3 +44,18 @@ admin.site.has_permission = _has_permission  # type: ignore[method-assign]
 admin.site.login = _login  # type: ignore[method-assign]
 admin.site.site_header = _("首问客服系统 · 系统管理")
 admin.site.site_title = _("首问系统管理")
+
+
+@admin.register(ThrottleRate)
+class ThrottleRateAdmin(admin.ModelAdmin[ThrottleRate]):
+    """Request rates per scope; a change applies within a minute on every server process.
+
+    Deleting a row puts the default from the settings back.
+    """
+
+    list_display = ["scope", "rate", "updated_at", "updated_by"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def save_model(self, request: HttpRequest, obj: ThrottleRate, form: ModelForm[Any], change: bool) -> None:
+        obj.updated_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)

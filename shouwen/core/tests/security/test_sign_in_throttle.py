@@ -114,6 +114,22 @@ def test_behind_a_trusted_proxy_each_client_is_counted_by_its_own_address(client
     assert keys == {"203.0.113.1", "203.0.113.2", "203.0.113.3"}
 
 
+def test_sign_in_page_posts_are_throttled_per_address(client, world, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.SHOUWEN_THROTTLE_RATES = {**settings.SHOUWEN_THROTTLE_RATES, "sign_in": "5/min"}
+    answers = [_post(client, "qiantai", "guess", "198.51.100.60") for _ in range(6)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+    assert 1 <= int(answers[-1]["Retry-After"]) <= 60
+    assert "登录请求过于频繁，请在" in answers[-1].content.decode()
+    # The throttled post checked no password: five failures counted, not six.
+    assert SignInThrottle.objects.get(scope="address", key="198.51.100.60").failures == 5
+    assert (
+        _post(Client(), "qiantai", PASSWORD, "192.0.2.61").status_code == 302
+    )  # another address is not slowed
+
+
 def _parallel_sign_ins(count: int, password: str, ip: str) -> list[str]:
     """Send ``count`` sign-ins at once from threads, each with its own database connection."""
     barrier = threading.Barrier(count)
