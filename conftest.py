@@ -57,14 +57,15 @@ def client_for(client):
 
 @pytest.fixture
 def api_for():
-    """Return a function giving a DRF APIClient authenticated with the staff member's token."""
-    from rest_framework.authtoken.models import Token
+    """Return a function giving a DRF APIClient authenticated with a new token of the staff member."""
     from rest_framework.test import APIClient
 
+    from shouwen.accounts.tokens import issue_token
+
     def make(staff):
-        token, _ = Token.objects.get_or_create(user=staff.user)
+        _row, token = issue_token(staff.user, name="test")
         api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return api
 
     return make

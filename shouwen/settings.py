@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -260,9 +261,18 @@ SHOUWEN_THROTTLE_RATES = {
     "sign_in": envrate("SHOUWEN_RATE_SIGN_IN", "60/min"),
 }
 
+# API tokens (django-rest-knox): only a hash is stored; each token expires.
+SHOUWEN_TOKEN_DAYS = envint("SHOUWEN_TOKEN_DAYS", 90, minimum=1)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=SHOUWEN_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # what clients already send: "Authorization: Token …"
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "shouwen.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         # Not a way in: counts requests that no one above authenticated, per client address.
         "shouwen.core.throttling.AnonymousRequestThrottling",
@@ -295,7 +305,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # The ways in; the last authentication class only counts anonymous requests and is no scheme.
     "AUTHENTICATION_WHITELIST": [
-        "rest_framework.authentication.TokenAuthentication",
+        "shouwen.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # The error answers (400/401/403/404/409…) are documented too, so clients and schemathesis expect them.

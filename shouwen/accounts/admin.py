@@ -1,13 +1,22 @@
-"""Sign-in counters in the admin: read-only; deleting a row lifts its wait."""
+"""Sign-in counters and API tokens in the admin: read-only, no token ever shown."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from knox.models import AuthToken as KnoxAuthToken
 
-from shouwen.accounts.models import SignInThrottle
+from shouwen.accounts.models import ApiToken, SignInThrottle
+from shouwen.accounts.tokens import revoke_token
+
+# knox registers its own token model, which this project replaces with ApiToken (KNOX_TOKEN_MODEL).
+if admin.site.is_registered(KnoxAuthToken):
+    admin.site.unregister(KnoxAuthToken)
 
 
 @admin.register(SignInThrottle)
@@ -33,3 +42,41 @@ class SignInThrottleAdmin(admin.ModelAdmin[SignInThrottle]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.action(description=_("撤销所选令牌"))
+def revoke_selected(
+    modeladmin: admin.ModelAdmin[ApiToken], request: HttpRequest, queryset: QuerySet[ApiToken]
+) -> None:
+    """Revoke the chosen tokens (the rows stay, marked with who revoked them and when)."""
+    count = sum(revoke_token(request.user, token) for token in queryset)  # type: ignore[arg-type]
+    modeladmin.message_user(
+        request,
+        ngettext("已撤销 %(count)d 个令牌。", "已撤销 %(count)d 个令牌。", count) % {"count": count},
+        messages.SUCCESS,
+    )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Tokens by owner, prefix and dates; the digest and the token itself are never shown."""
+
+    list_display = ["user", "prefix", "name", "created", "expiry", "last_used_at", "revoked_at", "revoked_by"]
+    list_filter = ["revoked_at", "expiry"]
+    search_fields = ["user__username", "name"]
+    fields = ("user", "prefix", "name", "created", "expiry", "last_used_at", "revoked_at", "revoked_by")
+    readonly_fields = fields
+    actions = [revoke_selected]
+
+    @admin.display(description=_("令牌开头"))
+    def prefix(self, obj: ApiToken) -> str:
+        return f"{obj.prefix}…"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tokens are made by their owner (接口令牌 page) or by `shouwen token`
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked, not deleted: the record of who had access stays

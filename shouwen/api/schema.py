@@ -17,7 +17,8 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import serializers
 
 
@@ -55,6 +56,17 @@ class BlankModelChoiceFieldExtension(OpenApiSerializerFieldExtension):
         ):
             field.allow_blank = True  # this serializer instance only serves the schema generation
         return auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Document the hashed tokens exactly as DRF's tokens were: ``Authorization: Token …``."""
+
+    target_class = "shouwen.accounts.tokens.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> Any:
+        """Return the header scheme with its "Token" prefix."""
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
 
 
 ERROR = {

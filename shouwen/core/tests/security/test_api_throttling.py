@@ -77,9 +77,11 @@ def test_writes_have_their_own_budget(world, api_for, real_rates):
     assert api.get("/api/v1/me/").status_code == 200  # reads are counted apart
 
 
-def test_anonymous_requests_are_counted_per_address(db, real_rates):
+def test_anonymous_requests_and_wrong_tokens_are_counted_per_address(db, real_rates):
     stranger = APIClient(REMOTE_ADDR="198.51.100.80")
-    codes = [stranger.get("/api/v1/me/").status_code for _ in range(25)]
+    codes = [stranger.get("/api/v1/me/").status_code for _ in range(15)]
+    stranger.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64)  # guessing tokens counts the same
+    codes += [stranger.get("/api/v1/me/").status_code for _ in range(10)]
     assert codes == [401] * 20 + [429] * 5
     other = APIClient(REMOTE_ADDR="198.51.100.81")
     assert other.get("/api/v1/me/").status_code == 401
