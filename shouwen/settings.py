@@ -264,6 +264,9 @@ SHOUWEN_THROTTLE_RATES = {
 # API tokens (django-rest-knox): only a hash is stored; each token expires.
 SHOUWEN_TOKEN_DAYS = envint("SHOUWEN_TOKEN_DAYS", 90, minimum=1)
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's migrations would create its own token table, unused (our model replaces it) but holding a
+# foreign key to auth_user that stops PostgreSQL from truncating users (flush, transactional tests).
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=SHOUWEN_TOKEN_DAYS),
     "AUTH_HEADER_PREFIX": "Token",  # what clients already send: "Authorization: Token …"
