@@ -2,8 +2,8 @@
 
 Every attempt is counted *before* its password is checked, in one transaction that locks the
 account's and the address's counters, so parallel attempts cannot slip past the count (twelve at
-once are twelve, and only the free ones get a password check). A correct password gives the
-account's attempt back; a wrong one stays counted.
+once are twelve, and only the free ones get a password check). A correct password clears the
+account's count and gives the address its attempt back; a wrong one stays counted.
 
 Past the free attempts, the next attempt for that account (or from that address) must wait 2, 4,
 8 … seconds after the last one, never more than ``SHOUWEN_SIGNIN_MAX_DELAY_MINUTES``: a stranger can
@@ -90,51 +90,67 @@ def _rules(scope: str) -> tuple[int, timedelta]:
     )
 
 
-def _locked(scope: str, key: str, user: User | None) -> SignInThrottle:
-    """Return the counter row under a row lock, creating it if needed (inside the caller's transaction).
+def _lock_rows(wanted: list[tuple[str, str, User | None]]) -> list[SignInThrottle]:
+    """Return the existing counter rows of ``wanted`` under row locks, account before address.
 
-    Two first attempts at once: the second INSERT waits for the first to commit, fails on the
-    unique key, and get_or_create then reads (and locks) the row the first one made.
+    One ordered SELECT … FOR UPDATE takes every lock, always in the same order ("account" sorts
+    before "address"), and no INSERT ever waits while a lock is held: two attempts can never wait
+    for each other in a circle.
     """
-    row, _created = SignInThrottle.objects.select_for_update().get_or_create(
-        scope=scope, key=key, defaults={"user": user}
+    match = Q()
+    for scope, key, _user in wanted:
+        match |= Q(scope=scope, key=key)
+    return list(SignInThrottle.objects.select_for_update().filter(match).order_by("scope"))
+
+
+def _create_missing(wanted: list[tuple[str, str, User | None]], found: list[SignInThrottle]) -> None:
+    """Insert the counter rows that do not exist yet (a parallel attempt may insert them first)."""
+    have = {(row.scope, row.key) for row in found}
+    SignInThrottle.objects.bulk_create(
+        [SignInThrottle(scope=s, key=k, user=u) for s, k, u in wanted if (s, k) not in have],
+        ignore_conflicts=True,
     )
-    return row
 
 
 def begin_attempt(user: User | None, login: str, ip: str | None) -> Attempt:
     """Count a sign-in attempt before its password is checked; raise SignInThrottled while it must wait."""
-    wanted = [(Scope.ACCOUNT, account_key(user, login), user)]
+    wanted: list[tuple[str, str, User | None]] = [(Scope.ACCOUNT, account_key(user, login), user)]
     if ip:
         wanted.append((Scope.ADDRESS, ip, None))
-    with transaction.atomic():
-        # Always the account first, then the address: two attempts never wait for each other in a circle.
-        found = [
-            SignInThrottle.objects.select_for_update().filter(scope=s, key=k).first() for s, k, _u in wanted
-        ]
-        now = timezone.now()  # read after the locks: an attempt that waited for them is judged by now
-        waits = [row.wait_until for row in found if row and row.wait_until and row.wait_until > now]
-        if waits:
-            # Refused without a password check; counted apart, and no new rows for what was refused.
-            SignInThrottle.objects.filter(pk__in=[row.pk for row in found if row]).update(
-                refused=F("refused") + 1
-            )
-        else:
-            rows = [row or _locked(s, k, u) for row, (s, k, u) in zip(found, wanted, strict=True)]
-            for row in rows:
-                free, forget = _rules(row.scope)
-                if row.last_failure_at is None or now - row.last_failure_at > forget:
-                    row.failures = 0
-                row.failures += 1
-                row.last_failure_at = now
-                pause = delay(row.failures, free)
-                row.wait_until = now + pause if pause else None
-                row.last_ip = ip
-                row.save(update_fields=["failures", "last_failure_at", "wait_until", "last_ip"])
-    if waits:
-        logger.warning("sign-in refused while waiting: login=%r ip=%s", login[:150], ip)
-        raise SignInThrottled(max(waits))
-    return Attempt(account=rows[0].pk, address=rows[1].pk if len(rows) > 1 else None)
+    for _round in range(3):  # a row pruned between two rounds is made again; three rounds are plenty
+        with transaction.atomic():
+            rows = _lock_rows(wanted)
+            now = timezone.now()  # read after the locks: an attempt that waited for them is judged by now
+            waits = [row.wait_until for row in rows if row.wait_until and row.wait_until > now]
+            if waits:
+                # Refused without a password check; counted apart, and no rows made for what was refused.
+                SignInThrottle.objects.filter(pk__in=[row.pk for row in rows]).update(
+                    refused=F("refused") + 1
+                )
+                break
+            if len(rows) == len(wanted):
+                for row in rows:
+                    _count_failure(row, now, ip)
+                return Attempt(account=rows[0].pk, address=rows[1].pk if len(rows) > 1 else None)
+        # Outside the transaction, holding no lock: make the missing rows, then count under the locks.
+        _create_missing(wanted, rows)
+    else:
+        raise RuntimeError("sign-in counters kept disappearing")  # pragma: no cover - needs a pruning loop
+    logger.warning("sign-in refused while waiting: login=%r ip=%s", login[:150], ip)
+    raise SignInThrottled(max(waits))
+
+
+def _count_failure(row: SignInThrottle, now: datetime, ip: str | None) -> None:
+    """Count one attempt on a locked row and set when the next one may come."""
+    free, forget = _rules(row.scope)
+    if row.last_failure_at is None or now - row.last_failure_at > forget:
+        row.failures = 0
+    row.failures += 1
+    row.last_failure_at = now
+    pause = delay(row.failures, free)
+    row.wait_until = now + pause if pause else None
+    row.last_ip = ip
+    row.save(update_fields=["failures", "last_failure_at", "wait_until", "last_ip"])
 
 
 def finish_attempt(attempt: Attempt, *, succeeded: bool, login: str = "", ip: str | None = None) -> None:
