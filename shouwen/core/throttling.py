@@ -17,6 +17,7 @@ from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -100,8 +101,6 @@ class AnonThrottle(AddressThrottle):
 
 def throttle_anonymous(request: Any) -> None:
     """Count an unauthenticated API request against its address; raise Throttled once over the rate."""
-    from rest_framework.exceptions import Throttled
-
     throttle = AnonThrottle()
     if not throttle.allow(request):
         raise Throttled(wait=throttle.wait())
