@@ -21,6 +21,21 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Rates no test reaches by accident; the throttling tests set low ones themselves.
+UNTHROTTLED = {
+    "user_read": "100000/min",
+    "user_write": "100000/min",
+    "anon": "100000/min",
+    "sign_in": "100000/min",
+}
+
+
+@pytest.fixture(autouse=True)
+def _throttles_out_of_the_way(settings):
+    """Keep request throttles from slowing or failing tests that are not about them."""
+    settings.SHOUWEN_THROTTLE_RATES = UNTHROTTLED
+
+
 @pytest.fixture
 def world(db):
     """The standard world of named people and places."""
@@ -42,14 +57,15 @@ def client_for(client):
 
 @pytest.fixture
 def api_for():
-    """Return a function giving a DRF APIClient authenticated with the staff member's token."""
-    from rest_framework.authtoken.models import Token
+    """Return a function giving a DRF APIClient authenticated with a new token of the staff member."""
     from rest_framework.test import APIClient
 
+    from shouwen.accounts.tokens import issue_token
+
     def make(staff):
-        token, _ = Token.objects.get_or_create(user=staff.user)
+        _row, token = issue_token(staff.user, name="test")
         api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return api
 
     return make

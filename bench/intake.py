@@ -346,8 +346,8 @@ def add_history(cases: int) -> tuple[int, str, int]:
     """Generate an estate with about ``cases`` cases of history; return it, a desk clerk's token, the count."""
     from django.core.management import call_command
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
+    from shouwen.accounts.tokens import issue_token
     from shouwen.cases.models import Case
     from shouwen.directory.models import Estate, Staff
 
@@ -362,7 +362,7 @@ def add_history(cases: int) -> tuple[int, str, int]:
     estate = Estate.objects.get(code="HIS001")
     clerk = Staff.objects.filter(estates=estate, roles__role="front_desk").order_by("pk").first()
     assert clerk is not None and clerk.user is not None
-    token = Token.objects.create(user=clerk.user).key
+    _row, token = issue_token(clerk.user, name="bench")
     generated = Case.objects.filter(estate=estate).count()
     connection.close()
     return estate.pk, token, generated
@@ -387,13 +387,12 @@ def main() -> None:
     clients = args.clients or (4 if args.quick else 8)
     history = args.history if args.history is not None else (10_000 if args.quick else 100_000)
     var = django_setup("intake")
-    from rest_framework.authtoken.models import Token
-
+    from shouwen.accounts.tokens import issue_token
     from shouwen.core.testing import make_world
 
     world = make_world()
     clerk = world.clerk
-    token = Token.objects.create(user=clerk.user).key
+    _row, token = issue_token(clerk.user, name="bench")
     info = database_info()
     from django.db import connection
 

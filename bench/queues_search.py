@@ -106,7 +106,6 @@ def page_urls(p: dict[str, Any]) -> dict[str, tuple[Any, str, bool]]:
 def measure(repeat: int) -> dict[str, Any]:
     """Time every page ``repeat`` times after a warm-up; return the times (ms) per page and its row count."""
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from shouwen.access.scope import scope_queryset
     from shouwen.cases import queries
@@ -142,8 +141,10 @@ def measure(repeat: int) -> dict[str, Any]:
         client = Client()
         headers: dict[str, str] = {}
         if api:
-            token, _created = Token.objects.get_or_create(user=staff.user)
-            headers["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+            from shouwen.accounts.tokens import issue_token
+
+            _row, token = issue_token(staff.user, name="bench")
+            headers["HTTP_AUTHORIZATION"] = f"Token {token}"
         else:
             client.force_login(staff.user)
         times = []

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure Debian's Chromium and the CJK fonts are present for the page tests and printed work orders.
+# Make sure Debian's Chromium, the CJK fonts and the other programs tests start are present.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
@@ -7,6 +7,8 @@ fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
 # Printed work orders embed a TrueType CJK font (ReportLab cannot embed Noto's CFF outlines).
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+# The throttle tests start a throw-away Redis on a loopback port (SHOUWEN_CACHE_URL=redis://…).
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing ${need[*]} (Debian packages) for the page tests…"

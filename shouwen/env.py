@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from datetime import time
@@ -10,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_RATE = re.compile(r"(?P<count>\d+)/(?P<period>s|sec|second|m|min|minute|h|hour|d|day)")
 _TIME_RANGE = re.compile(r"(?P<h1>\d{1,2}):(?P<m1>\d{2})\s*-\s*(?P<h2>\d{1,2}):(?P<m2>\d{2})")
 
 
@@ -94,3 +96,28 @@ def envheader(name: str) -> tuple[str, str] | None:
             f'{name}={raw!r} is not a header and its value like "X-Forwarded-Proto: https"'
         )
     return "HTTP_" + header.upper().replace("-", "_"), value
+
+
+def envnetworks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Return a comma-separated list of IP addresses or CIDR networks (e.g. "10.0.0.1, 192.168.0.0/24")."""
+    networks = []
+    for item in envlist(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or network") from exc
+    return networks
+
+
+def parse_rate(name: str, raw: str) -> str:
+    """Return a request rate like "120/min" unchanged, failing loudly when it is not one."""
+    value = raw.strip()
+    match = _RATE.fullmatch(value)
+    if match is None or int(match["count"]) < 1:
+        raise ImproperlyConfigured(f'{name}={raw!r} is not a rate like "120/min" (per s, min, hour or day)')
+    return value
+
+
+def envrate(name: str, default: str) -> str:
+    """Return a request rate from an environment variable, e.g. "30/min"."""
+    return parse_rate(name, os.environ.get(name, default))

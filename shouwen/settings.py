@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from shouwen.core.csp import CSP
-from shouwen.env import envbool, envchoice, envheader, envint, envlist, envstr, parse_time_range
+from shouwen.env import (
+    envbool,
+    envchoice,
+    envheader,
+    envint,
+    envlist,
+    envnetworks,
+    envrate,
+    envstr,
+    parse_time_range,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -49,7 +61,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -158,9 +170,16 @@ AUTHENTICATION_BACKENDS = ["shouwen.accounts.backends.StaffNumberOrUsernameBacke
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Sign-in lockout: this many failures within the window lock the account for the window.
-SHOUWEN_LOCKOUT_FAILURES = envint("SHOUWEN_LOCKOUT_FAILURES", 5, minimum=1)
-SHOUWEN_LOCKOUT_MINUTES = envint("SHOUWEN_LOCKOUT_MINUTES", 15, minimum=1)
+# Sign-in throttle (docs/development/decisions.md): after the free failures, each further attempt for
+# the account, or from the address, waits 2, 4, 8 … seconds, never more than the cap. A counter is
+# forgotten after that many quiet hours (the account's also at a successful sign-in).
+SHOUWEN_SIGNIN_ACCOUNT_FREE_FAILURES = envint("SHOUWEN_SIGNIN_ACCOUNT_FREE_FAILURES", 5, minimum=1)
+SHOUWEN_SIGNIN_ADDRESS_FREE_FAILURES = envint("SHOUWEN_SIGNIN_ADDRESS_FREE_FAILURES", 20, minimum=1)
+SHOUWEN_SIGNIN_MAX_DELAY_MINUTES = envint("SHOUWEN_SIGNIN_MAX_DELAY_MINUTES", 15, minimum=1)
+SHOUWEN_SIGNIN_ACCOUNT_FORGET_HOURS = envint("SHOUWEN_SIGNIN_ACCOUNT_FORGET_HOURS", 24, minimum=1)
+SHOUWEN_SIGNIN_ADDRESS_FORGET_HOURS = envint("SHOUWEN_SIGNIN_ADDRESS_FORGET_HOURS", 1, minimum=1)
+# Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated); none by default.
+SHOUWEN_TRUSTED_PROXIES = envnetworks("SHOUWEN_TRUSTED_PROXIES")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -185,6 +204,9 @@ SHOUWEN_ATTACHMENT_MAX_MB = envint("SHOUWEN_ATTACHMENT_MAX_MB", 10, minimum=1)
 SHOUWEN_PDF_FONT = envstr("SHOUWEN_PDF_FONT", "")
 # Text messages: the default backend writes to the log; name a gateway class to send for real.
 SHOUWEN_SMS_BACKEND = envstr("SHOUWEN_SMS_BACKEND", "shouwen.core.sms.LogSmsBackend")
+# Receipts texted to a resident about one case within 24 hours (a mistaken or malicious resend loop
+# must not flood a resident's phone or the company's SMS bill).
+SHOUWEN_SMS_PER_CASE_PER_DAY = envint("SHOUWEN_SMS_PER_CASE_PER_DAY", 3, minimum=1)
 # Quiet hours for staff e-mail and SMS, local time "HH:MM-HH:MM" ("" for none): non-urgent messages
 # wait until they end, urgent (safety) ones go out at once. Parsed here so a typo stops start-up.
 SHOUWEN_QUIET_HOURS = envstr("SHOUWEN_QUIET_HOURS", "22:00-07:00")
@@ -261,11 +283,57 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# Shared counters (API throttling) live in the database by default, so every gunicorn worker and
+# web node sees the same ones; SHOUWEN_CACHE_URL=redis://host:6379/0 moves them to Redis.
+CACHE_TABLE = "shouwen_cache"
+_cache_url = envstr("SHOUWEN_CACHE_URL", "")
+CACHES: dict[str, dict[str, Any]]
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+elif _cache_url:
+    raise ImproperlyConfigured("SHOUWEN_CACHE_URL must be a redis:// URL (or empty for the database)")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # One entry per user and per client address: room for a large company before culling.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+
+# API request rates ("N/s|min|hour|day"); an administrator can change them in the admin (限流设置).
+SHOUWEN_THROTTLE_RATES = {
+    "user_read": envrate("SHOUWEN_RATE_USER_READ", "120/min"),
+    "user_write": envrate("SHOUWEN_RATE_USER_WRITE", "30/min"),
+    "anon": envrate("SHOUWEN_RATE_ANON", "20/min"),
+    "sign_in": envrate("SHOUWEN_RATE_SIGN_IN", "60/min"),
+}
+
+# API tokens (django-rest-knox): only a hash is stored; each token expires.
+SHOUWEN_TOKEN_DAYS = envint("SHOUWEN_TOKEN_DAYS", 90, minimum=1)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's migrations would create its own token table, unused (our model replaces it) but holding a
+# foreign key to auth_user that stops PostgreSQL from truncating users (flush, transactional tests).
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=SHOUWEN_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # what clients already send: "Authorization: Token …"
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "shouwen.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        # Not a way in: counts requests that no one above authenticated, per client address.
+        "shouwen.core.throttling.AnonymousRequestThrottling",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "shouwen.core.throttling.UserReadThrottle",
+        "shouwen.core.throttling.UserWriteThrottle",
+    ],
+    "EXCEPTION_HANDLER": "shouwen.api.exceptions.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["shouwen.access.permissions.IsStaffMember"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "shouwen.api.pagination.BoundedLimitOffsetPagination",
@@ -287,6 +355,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The ways in; the last authentication class only counts anonymous requests and is no scheme.
+    "AUTHENTICATION_WHITELIST": [
+        "shouwen.accounts.tokens.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # The error answers (400/401/403/404/409…) are documented too, so clients and schemathesis expect them.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

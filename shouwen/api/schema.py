@@ -2,7 +2,7 @@
 
 drf-spectacular documents the success answers a view declares; the errors DRF and our views give
 on every endpoint (400 invalid input, 401 no token, 403 not allowed, 404 no such row in your
-estates, 409 changed meanwhile) were missing, so a client generated from the schema, or a fuzzer
+estates, 409 changed meanwhile, 429 throttled) were missing, so a client generated from the schema, or a fuzzer
 checking answers against it, met answers the schema said could not happen. The post-processing
 hook adds them, with the body they really have, wherever an operation can give them.
 
@@ -17,7 +17,8 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import serializers
 
 
@@ -57,6 +58,17 @@ class BlankModelChoiceFieldExtension(OpenApiSerializerFieldExtension):
         return auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
 
 
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Document the hashed tokens exactly as DRF's tokens were: ``Authorization: Token …``."""
+
+    target_class = "shouwen.accounts.tokens.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> Any:
+        """Return the header scheme with its "Token" prefix."""
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
+
+
 ERROR = {
     "type": "object",
     "description": "A refusal with its reason for the user.",
@@ -80,6 +92,11 @@ _DESCRIPTIONS = {
     "405": "Method not allowed",
     "409": "Changed meanwhile by someone else, or the Idempotency-Key was used for other content",
     "415": "Unsupported media type",
+    "429": "Too many requests (per account, per address, or a case's daily text messages): retry after "
+    "the seconds in Retry-After",
+}
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
 }
 
 
@@ -89,7 +106,7 @@ def _json(ref: str) -> dict[str, Any]:
 
 def _expected_errors(method: str, operation: dict[str, Any]) -> list[str]:
     params = operation.get("parameters", [])
-    codes = ["401", "403"]
+    codes = ["401", "403", "429"]
     if any(p.get("in") == "path" for p in params):
         codes.append("404")
     if method != "get" or any(p.get("in") == "query" for p in params):
@@ -120,4 +137,6 @@ def document_error_responses(
             for code, response in responses.items():
                 if code.startswith(("4", "5")) and "content" not in response:
                     response["content"] = _json("ValidationError" if code == "400" else "Error")
+                if code == "429":
+                    response.setdefault("headers", RETRY_AFTER)
     return result

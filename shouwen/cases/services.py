@@ -7,7 +7,7 @@ its timeline in one transaction. Views and the API call these; tests create data
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -754,6 +754,36 @@ def receipt_text(case: Case) -> str:
     } + ("" if holder == case.first_contact else _("当前由%(name)s跟进。") % {"name": holder.name})
 
 
+class SmsLimitReached(ValidationError):
+    """The case has had as many text messages to the resident as one day allows; ``wait`` seconds to the next."""
+
+    def __init__(self, message: str, wait: float) -> None:
+        super().__init__(message, code="sms_limit")
+        self.wait = wait
+
+
+def check_sms_limit(case: Case) -> None:
+    """Refuse a text message to the resident beyond SHOUWEN_SMS_PER_CASE_PER_DAY in 24 hours (case locked)."""
+    limit = settings.SHOUWEN_SMS_PER_CASE_PER_DAY
+    now = timezone.now()
+    day = timedelta(days=1)
+    sent = list(
+        CaseEvent.objects.filter(case=case, kind=Kind.RECEIPT_SENT, at__gt=now - day)
+        .order_by("at")
+        .values_list("at", flat=True)[:limit]
+    )
+    if len(sent) < limit:
+        return
+    free_at = sent[0] + day  # when the oldest of them leaves the 24 hours
+    raise SmsLimitReached(
+        _(
+            "该事项 24 小时内已给住户发送 %(limit)s 条短信，已达上限，请在 %(time)s 之后再发送，或改为电话告知。"
+        )
+        % {"limit": limit, "time": timezone.localtime(free_at).strftime("%m-%d %H:%M")},
+        wait=(free_at - now).total_seconds(),
+    )
+
+
 @transaction.atomic
 def send_receipt(staff: Staff, case: Case) -> str:
     """Send the receipt to the caller's phone as a text message and record it in the timeline."""
@@ -761,6 +791,7 @@ def send_receipt(staff: Staff, case: Case) -> str:
 
     case = _lock(case)
     transitions.check("send_receipt", staff, case)
+    check_sms_limit(case)  # under the case's lock: parallel resends cannot both pass
     phone = case.origin.caller_phone
     if not phone and case.resident_id:
         first = case.resident.phones.first()  # type: ignore[union-attr]

@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
 
     name = "shouwen.core"
     verbose_name = _("基础")
+
+    def ready(self) -> None:
+        from shouwen.core import throttling  # noqa: F401 - connects the rate cache's invalidation

@@ -11,6 +11,7 @@ from django.views.generic import DetailView, ListView
 from shouwen.access.permissions import CapabilityRequiredMixin, can
 from shouwen.access.roles import Cap
 from shouwen.access.services import reveal_personal_data
+from shouwen.core.net import client_ip
 from shouwen.core.params import parse_id
 from shouwen.directory.changes import resident_changes, unit_changes
 from shouwen.directory.models import Building, Estate, Occupancy, Resident, ResidentPhone, Unit
@@ -18,7 +19,7 @@ from shouwen.directory.search import NumberLookup, number_lookup, record_number_
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request)
 
 
 class ResidentListView(CapabilityRequiredMixin, ListView):

@@ -20,6 +20,7 @@ from django.views.generic import FormView
 from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
 from shouwen.access.services import log_export
+from shouwen.core.net import client_ip
 from shouwen.core.params import parse_id
 from shouwen.directory.excel import MAX_FILE_BYTES, template_workbook
 from shouwen.directory.excel_export import export_directory
@@ -126,7 +127,7 @@ class DirectoryExportView(CapabilityRequiredMixin, View):
             request.user,
             estate.pk,
             list(current.distinct().values_list("pk", flat=True)),
-            request.META.get("REMOTE_ADDR"),
+            client_ip(request),
         )
         filename = _("%(name)s住户资料-%(date)s.xlsx") % {
             "name": estate.name,

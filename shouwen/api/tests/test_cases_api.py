@@ -353,7 +353,11 @@ def test_list_count_stops_counting_at_the_cap(world, api_for, monkeypatch):
     api = api_for(world.clerk)
     with CaptureQueriesContext(connection) as ctx:
         assert api.get("/api/v1/cases/").status_code == 200
-    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    counts = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if "COUNT(" in q["sql"].upper() and "shouwen_cache" not in q["sql"]  # the throttle's cache table
+    ]
     assert counts and all("LIMIT 5" in sql for sql in counts), counts
 
 

@@ -2,7 +2,8 @@
 
 Every change goes through one function of :mod:`shouwen.cases.services`; these views only parse
 the request, pick the estate-scoped rows and turn the services' refusals into HTTP answers:
-CaseActionDenied → 403, Django ValidationError → 400, CaseConflict/IdempotencyConflict → 409.
+CaseActionDenied → 403, Django ValidationError → 400, CaseConflict/IdempotencyConflict → 409,
+SmsLimitReached → 429 with Retry-After.
 Nothing is deleted and case facts are never edited in place: there are only actions.
 """
 
@@ -31,6 +32,7 @@ from rest_framework.response import Response
 
 from shouwen.access.roles import Cap
 from shouwen.access.scope import staff_of
+from shouwen.api.exceptions import LimitReached
 from shouwen.api.parsers import FormParser, MultiPartParser
 from shouwen.api.serializers.cases import (
     AcceptForProcessingSerializer,
@@ -154,8 +156,10 @@ class CaseServiceViewSet(ScopedGenericViewSet):
     write_cap = Cap.CASE_REGISTER
 
     def handle_exception(self, exc: Exception) -> Response:
-        """Answer a service's validation error with 400 and a conflict with 409, with its message."""
-        if isinstance(exc, DjangoValidationError):
+        """Answer a service's validation error with 400, a conflict with 409, a reached limit with 429."""
+        if isinstance(exc, services.SmsLimitReached):
+            exc = LimitReached(exc.messages[0], exc.wait)
+        elif isinstance(exc, DjangoValidationError):
             exc = ValidationError(serializers.as_serializer_error(exc))
         elif isinstance(exc, services.CaseConflict | IdempotencyConflict):
             exc = Conflict(str(exc))
@@ -563,7 +567,15 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
         resume_case(self.acting_staff(), case, note=self.params(CloseSerializer)["note"])
         return self.case_response(case)
 
-    @extend_schema(request=None, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED})
+    @extend_schema(
+        request=None,
+        responses={
+            200: CaseDetailSerializer,
+            400: INVALID,
+            403: DENIED,
+            429: OpenApiResponse(description=gettext_lazy("该事项今日短信已达上限（见 Retry-After）")),
+        },
+    )
     @action(detail=True, methods=["post"], url_path="send-receipt")
     def send_receipt(self, request: Request, number: str | None = None) -> Response:
         """Send the receipt (case number, first-contact owner) to the caller as a text message."""

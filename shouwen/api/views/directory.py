@@ -29,6 +29,7 @@ from shouwen.api.serializers.directory import (
     UnitSerializer,
 )
 from shouwen.api.views.base import ScopedNoDeleteViewSet, ScopedReadOnlyViewSet
+from shouwen.core.net import client_ip
 from shouwen.directory.models import (
     Building,
     Department,
@@ -210,7 +211,7 @@ class ResidentViewSet(ScopedNoDeleteViewSet):
             resident,
             list(params.validated_data["fields"]),
             channel="api",
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
             reason=params.validated_data["reason"],
         )
         return Response(RevealedDataSerializer({"resident": resident.pk, **data}).data)

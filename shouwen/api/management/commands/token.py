@@ -1,38 +1,49 @@
-"""`shouwen token USERNAME`: print a staff member's API token, creating it if missing."""
+"""`shouwen token USERNAME`: make a new API token for a staff member and print it once."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from shouwen.access.permissions import is_staff_member
+from shouwen.accounts.throttle import find_user
+from shouwen.accounts.tokens import issue_token, revoke_all
 
 
 class Command(BaseCommand):
-    """Print the API token of a user given by username or staff number."""
+    """Print a new API token of a user given by username or staff number."""
 
-    help = "Print a staff member's API token (Authorization: Token …), creating it if missing."
+    help = (
+        "Make a new API token for a staff member and print it (Authorization: Token …). Only a hash is "
+        "stored, so the token cannot be shown again; it expires after SHOUWEN_TOKEN_DAYS days."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("login", metavar="USERNAME", help="username or staff number (工号)")
         parser.add_argument(
-            "--reset", action="store_true", help="replace the existing token (the old one stops working)"
+            "--reset", action="store_true", help="revoke the user's other tokens first (they stop working)"
+        )
+        parser.add_argument(
+            "--name", default="", help="what the token is for, shown on the user's token page"
+        )
+        parser.add_argument(
+            "--days", type=int, default=None, help="days until it expires (default SHOUWEN_TOKEN_DAYS)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         login = options["login"].strip()
-        user = User.objects.filter(Q(username__iexact=login) | Q(staff__staff_no__iexact=login)).first()
+        user = find_user(login)
         if user is None:
             raise CommandError(_("没有用户名或工号为“%(login)s”的账号") % {"login": login})
         # The API turns away anyone but active staff, so a token for them would only mislead.
         if not is_staff_member(user):
             raise CommandError(_("账号“%(login)s”不是在职员工，不能使用接口") % {"login": login})
+        days = options["days"]
+        if days is not None and days < 1:
+            raise CommandError(_("有效天数至少为 1"))
         if options["reset"]:
-            Token.objects.filter(user=user).delete()
-        token, _created = Token.objects.get_or_create(user=user)
-        self.stdout.write(token.key)
+            revoke_all(None, user)  # no signed-in actor on the command line
+        _token, text = issue_token(user, name=options["name"] or _("命令行创建"), days=days)
+        self.stdout.write(text)

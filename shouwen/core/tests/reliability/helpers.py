@@ -8,7 +8,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
-from rest_framework.authtoken.models import Token
 
 from shouwen.cases import services
 from shouwen.cases.models import ACTIVE_STATUSES, Case, Handover, HandoverStatus, Responsibility
@@ -41,9 +40,11 @@ PERSONAS = (
 
 
 def token_for(staff: Staff) -> str:
-    """Return the API token of the staff member (created and committed if new)."""
-    token, _ = Token.objects.get_or_create(user=staff.user)
-    return str(token.key)
+    """Return a new API token of the staff member (committed, so the server process sees it)."""
+    from shouwen.accounts.tokens import issue_token
+
+    _row, text = issue_token(staff.user, name="reliability tests")
+    return text
 
 
 def intake_body(world: World, n: int = 0, **overrides: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from shouwen.accounts.throttle import prune_counters
 from shouwen.core.maintenance import has_statistics, refresh_statistics
 from shouwen.notifications.tasks import deliver_notifications_task, sweep_deadlines_task
 
@@ -66,7 +67,7 @@ class Scheduler(threading.Thread):
             connection.close()  # this thread's own connection
 
     def upkeep(self) -> None:
-        """Once a night: prune finished task rows and refresh SQLite's planner statistics.
+        """Once a night: prune finished task rows and quiet sign-in counters, refresh SQLite's statistics.
 
         Also at start when the database has never had statistics, so that a database grown by
         daily use is not planned blind until the first night.
@@ -77,6 +78,7 @@ class Scheduler(threading.Thread):
         if now.hour < UPKEEP_HOUR or self._upkeep_done_on == now.date():
             return
         call_command("prune_db_task_results", min_age_days=KEEP_RESULTS_DAYS, verbosity=0)
+        prune_counters()  # sign-in counters of names and addresses long quiet
         refresh_statistics()
         self._upkeep_done_on = now.date()
 
