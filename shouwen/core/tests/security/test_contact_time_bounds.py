@@ -107,3 +107,20 @@ def test_the_message_is_also_in_english(world):
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         letter(world, ATTACK_TIMES[1])
     assert "later than now" in refused.value.message_dict["received_at"][0]
+
+
+@pytest.mark.parametrize("when", ["1900-01-02T10:00", "2099-12-31T10:00"], ids=["1900", "2099"])
+def test_the_night_log_page_shows_the_error_at_the_call_time(world, client_for, when):
+    response = client_for(world.technician).post(
+        "/m/night/",
+        {
+            "estate": world.estate.pk,
+            "called_at": when,
+            "content": "卫生间下水道返水",
+            "urgency": "normal",
+            "morning_work_order": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["called_at"]
+    assert nothing_was_registered()
