@@ -250,6 +250,9 @@ def record_no_answer(
     check_lengths({"note": (note, field_max(ReturnVisitAttempt, "note"))})
     case, visit = _lock(visit)
     transitions.check("record_return_visit", staff, case)
+    refusal = own_work_refusal(staff, case)  # the attempts are part of the visit
+    if refusal is not None:
+        raise transitions.CaseActionDenied(refusal)
     if outcome not in AttemptOutcome.values:
         raise ValidationError(_("请选择未接通的原因。"))
     now = timezone.now()

@@ -18,7 +18,7 @@ from shouwen.cases.transitions import CaseActionDenied
 from shouwen.core.testing import PASSWORD
 from shouwen.directory.services import create_staff
 from shouwen.followups.models import ReturnVisit, VisitStatus
-from shouwen.followups.services import record_return_visit
+from shouwen.followups.services import record_no_answer, record_return_visit
 from shouwen.workorders import services as wo
 
 VERY_SATISFIED = {"channel": "phone", "satisfaction": "very_satisfied"}
@@ -46,6 +46,8 @@ def test_the_clerk_who_resolved_her_complaint_cannot_record_its_return_visit(wor
     case, visit = own_complaint(world)
     with pytest.raises(CaseActionDenied, match="不能记录它的回访"):
         record_return_visit(world.clerk, visit, **VERY_SATISFIED)
+    with pytest.raises(CaseActionDenied, match="不能记录它的回访"):
+        record_no_answer(world.clerk, visit)  # nor its attempts
     case.refresh_from_db()
     visit.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED and visit.status == VisitStatus.PENDING
@@ -63,6 +65,9 @@ def test_the_page_refuses_and_shows_why_instead_of_the_form(world, client_for):
     client = client_for(world.clerk)
     page = client.get(f"/followups/{visit.pk}/").content.decode()
     assert 'id="own-work-refusal"' in page and 'id="record-visit"' not in page
+    # The case page's 回访 card offers no "记录回访" button to her.
+    card = client.get(f"/cases/{case.number}/").content.decode()
+    assert f"/followups/{visit.pk}/" not in card
     response = client.post(f"/followups/{visit.pk}/record/", VERY_SATISFIED, follow=True)
     assert any("不能记录它的回访" in str(m) for m in response.context["messages"])
     case.refresh_from_db()
