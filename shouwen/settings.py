@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shouwen.core.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (CSRF reads the form): a body of megabytes is refused unread.
+    "shouwen.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -139,11 +141,17 @@ else:
             "NAME": str(VAR_DIR / "shouwen.sqlite3"),
         }
     }
+# How long a write on SQLite waits for another one to finish before it gives up ("database is
+# locked"). Write transactions are kept short (no segmentation, rendering, mail or SMS inside them),
+# so a writer normally waits milliseconds; the margin covers a burst of them and a nightly ANALYZE.
+SHOUWEN_SQLITE_BUSY_TIMEOUT = envint("SHOUWEN_SQLITE_BUSY_TIMEOUT", 20, minimum=1)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {
-            "timeout": 20,
+            "timeout": SHOUWEN_SQLITE_BUSY_TIMEOUT,
+            # BEGIN IMMEDIATE: a write transaction takes the write lock when it starts (waiting up to
+            # the busy timeout) instead of failing at once when a read turns into a write.
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
@@ -200,6 +208,13 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"  # never served as is: attachments go out through a view that checks the estate
 # Largest photo or PDF that may be attached to a case, in megabytes.
 SHOUWEN_ATTACHMENT_MAX_MB = envint("SHOUWEN_ATTACHMENT_MAX_MB", 10, minimum=1)
+# Largest request body without files (forms, JSON), in bytes. The longest real one, an intake form
+# with four long texts at their limit, is under 1 MB; a drawn signature is far smaller. Bodies with
+# files may be as large as the largest upload plus this (shouwen.core.middleware.RequestSizeLimitMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024, minimum=64 * 1024)
+# How many days back a contact's reception time may be given (a letter or a night-log entry
+# registered late); an earlier date is refused as a typing mistake.
+SHOUWEN_CONTACT_BACKDATE_DAYS = envint("SHOUWEN_CONTACT_BACKDATE_DAYS", 31, minimum=1)
 # TrueType CJK font for printed work orders, "path" or "path#index" for a .ttc ("" = Debian's usual fonts).
 SHOUWEN_PDF_FONT = envstr("SHOUWEN_PDF_FONT", "")
 # Text messages: the default backend writes to the log; name a gateway class to send for real.

@@ -31,8 +31,10 @@ class Cap:
     CASE_REGISTER = "case.register"  # register a contact (every department's staff can be the first contact)
     CASE_SUPERVISE = "case.supervise"  # reassign, void, override missing documents
     WORKORDER_VIEW = "workorder.view"  # see the work orders of the estates served
-    WORKORDER_MANAGE = "workorder.manage"  # open, assign, cancel and rework work orders
-    WORKORDER_WORK = "workorder.work"  # a technician's steps: accept, on the way, arrive … signature, payment
+    WORKORDER_MANAGE = "workorder.manage"  # open, assign, cancel, rework and re-inspect work orders
+    # A technician's own steps on the orders they are sent to (accept, on the way, arrive … signature,
+    # payment), and on night duty the morning order of a call they registered themselves.
+    WORKORDER_WORK = "workorder.work"
     FOLLOWUP_VISIT = "followup.visit"  # work the return-visit queue and record residents' satisfaction
 
 

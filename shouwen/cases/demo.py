@@ -7,6 +7,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -124,7 +125,11 @@ def load_demo_cases(estate: Estate, count: int, seed: int = 2026) -> int:
     made = 0
     now = timezone.now()
     # Oldest first, so that each day's case numbers follow the time of the call.
-    ages = sorted((rng.uniform(0, 60) if i >= 40 else rng.uniform(0, 2) for i in range(count)), reverse=True)
+    # Registered with their reception time, which the service accepts back to the backdating window.
+    oldest = min(60, settings.SHOUWEN_CONTACT_BACKDATE_DAYS - 1)
+    ages = sorted(
+        (rng.uniform(0, oldest) if i >= 40 else rng.uniform(0, 2) for i in range(count)), reverse=True
+    )
     for days_ago in ages:
         when = now - timedelta(days=days_ago)
         first = rng.choice(desk if rng.random() < 0.85 else staff)

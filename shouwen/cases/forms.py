@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shouwen.cases.models import Attribution, Category, Channel, OneTimeNotice, Severity
+from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
 from shouwen.directory.phones import normalize_phone
 from shouwen.procedures.models import Procedure
@@ -29,6 +30,12 @@ class IntakeForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("来源"), choices=Channel.choices, initial=Channel.PHONE, widget=forms.RadioSelect
     )
+    received_at = forms.DateTimeField(
+        label=_("接待时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("补登记来函、夜间记录时填写，不填为现在"),
+    )
     caller_phone = forms.CharField(label=_("来电号码/联系电话"), max_length=30, required=False)
     caller_name = forms.CharField(label=_("来电来访人"), max_length=60, required=False)
     resident = forms.ModelChoiceField(Resident.objects.none(), required=False, widget=forms.HiddenInput)
@@ -39,7 +46,9 @@ class IntakeForm(forms.Form):
     public_area = forms.ModelChoiceField(PublicArea.objects.none(), label=_("公共区域"), required=False)
     location = forms.CharField(label=_("具体位置"), max_length=100, required=False)
     category = forms.ChoiceField(label=_("类别"), choices=[("", "—")] + list(Category.choices))
-    content = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    content = forms.CharField(
+        label=_("内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT_MAX
+    )
     severity = forms.ChoiceField(
         label=_("投诉等级"), choices=[("", "—")] + list(Severity.choices), required=False
     )
@@ -48,10 +57,16 @@ class IntakeForm(forms.Form):
         Department.objects.none(), label=_("被投诉部门"), required=False
     )
     incident = forms.CharField(
-        label=_("发生经过"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+        label=_("发生经过"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=LONG_TEXT_MAX,
     )
     demand = forms.CharField(
-        label=_("住户要求"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+        label=_("住户要求"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=LONG_TEXT_MAX,
     )
     preferred_time = forms.CharField(label=_("方便上门时间"), max_length=60, required=False)
     procedure = forms.ModelChoiceField(
@@ -62,7 +77,10 @@ class IntakeForm(forms.Form):
     )
     answered_on_spot = forms.BooleanField(label=_("当场答复，无需立项"), required=False)
     answer = forms.CharField(
-        label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+        label=_("答复内容"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=LONG_TEXT_MAX,
     )
 
     def __init__(self, *args: Any, estates: Any, **kwargs: Any) -> None:
@@ -137,7 +155,9 @@ class HandOverForm(forms.Form):
 
     to_department = _DepartmentChoice(Department.objects.none(), label=_("接收部门"), required=False)
     to_staff = _StaffChoice(Staff.objects.none(), label=_("接收人"), required=False)
-    note = forms.CharField(label=_("交接说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    note = forms.CharField(
+        label=_("交接说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX
+    )
 
     def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -153,7 +173,7 @@ class ReassignForm(forms.Form):
     """A supervisor names the handler."""
 
     to_staff = _StaffChoice(Staff.objects.none(), label=_("处理人"))
-    note = forms.CharField(label=_("说明"), max_length=2000)
+    note = forms.CharField(label=_("说明"), max_length=LONG_TEXT_MAX)
 
     def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -168,7 +188,7 @@ class KeepForm(forms.Form):
     """The department has nobody on duty: the first contact keeps the case for now."""
 
     department = _DepartmentChoice(Department.objects.none(), label=_("无人在岗的部门"))
-    note = forms.CharField(label=_("说明"), max_length=2000, required=False)
+    note = forms.CharField(label=_("说明"), max_length=LONG_TEXT_MAX, required=False)
 
     def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -178,14 +198,16 @@ class KeepForm(forms.Form):
 class TextForm(forms.Form):
     """One required text (reason, note, resolution…)."""
 
-    text = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    text = forms.CharField(
+        label=_("内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX
+    )
 
 
 class OptionalTextForm(forms.Form):
     """One optional text."""
 
     text = forms.CharField(
-        label=_("内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, required=False
+        label=_("内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX, required=False
     )
 
 
@@ -200,7 +222,7 @@ class VisitForm(forms.Form):
     """The resident called or came again about this case."""
 
     channel = forms.ChoiceField(label=_("来源"), choices=Channel.choices, initial=Channel.VISIT)
-    text = forms.CharField(label=_("内容"), max_length=4000)
+    text = forms.CharField(label=_("内容"), max_length=LONG_TEXT_MAX)
 
 
 class DocumentsForm(forms.Form):

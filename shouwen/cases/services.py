@@ -7,7 +7,9 @@ its timeline in one transaction. Views and the API call these; tests create data
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,6 +39,7 @@ from shouwen.cases.models import (
     Responsibility,
 )
 from shouwen.cases.search import segment_for_index
+from shouwen.core.textlimits import LONG_TEXT_MAX, check_lengths, check_long, field_max
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
 from shouwen.directory.phones import normalize_phone
 from shouwen.procedures.models import Procedure
@@ -160,31 +163,137 @@ def _caller_phone(raw: str) -> str:
     return number
 
 
+def _join_words(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def _search_words(
+    *,
+    summary: str,
+    content: str,
+    caller_name: str,
+    unit: str,
+    area: str,
+    location: str,
+    incident: str,
+    demand: str,
+    category: str,
+    resolution: str,
+) -> str:
+    """Return the search words of a case's texts other than its number, the resolution last.
+
+    The resolution comes last so that resolving again only re-cuts the resolution
+    (:func:`search_text_with_resolution`), never the letter the case started with.
+    """
+    return segment_for_index(
+        summary, content, caller_name, unit, area, location, incident, demand, category, resolution
+    )
+
+
 def refresh_search_text(case: Case) -> None:
     """Recompute the words the case can be found by."""
     origin = case.origin
-    unit = case.unit.label if case.unit is not None else ""
-    area = case.public_area.name if case.public_area is not None else ""
-    case.search_text = segment_for_index(
-        case.number,
-        case.summary,
-        origin.content,
-        origin.caller_name,
-        unit,
-        area,
-        origin.location,
-        origin.incident,
-        origin.demand,
-        case.resolution,
-        case.get_category_display(),
+    case.search_text = _join_words(
+        segment_for_index(case.number),
+        _search_words(
+            summary=case.summary,
+            content=origin.content,
+            caller_name=origin.caller_name,
+            unit=case.unit.label if case.unit is not None else "",
+            area=case.public_area.name if case.public_area is not None else "",
+            location=origin.location,
+            incident=origin.incident,
+            demand=origin.demand,
+            category=case.get_category_display(),
+            resolution=case.resolution,
+        ),
     )
+
+
+def search_text_with_resolution(case: Case, resolution: str) -> str:
+    """Return the case's search words with ``resolution`` in place of its current one.
+
+    Only the old and the new resolution are segmented; a case whose words were stored in another
+    order (before the resolution came last) is recomputed in full.
+    """
+    old = segment_for_index(case.resolution)
+    stored = case.search_text
+    if not old or stored == old or stored.endswith(" " + old):
+        base = stored[: len(stored) - len(old)].rstrip() if old else stored
+        return _join_words(base, segment_for_index(resolution))
+    fresh = Case.objects.select_related("origin", "unit__building", "public_area").get(pk=case.pk)
+    fresh.resolution = resolution
+    refresh_search_text(fresh)
+    return fresh.search_text
 
 
 # ---------------------------------------------------------------- intake
 
 
-@transaction.atomic
-def register_contact(
+# Reception times a few minutes ahead are clock differences between the desk's computer and the server.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_received_at(received_at: datetime | None, now: datetime) -> datetime:
+    """Return when the contact was received: now, or a time given within the allowed window.
+
+    A letter or a night-log entry registered a few days late is normal; a time in the future or
+    from long ago is a typing mistake, and would put the case number in another year.
+    """
+    if received_at is None:
+        return now
+    if timezone.is_naive(received_at):
+        received_at = timezone.make_aware(received_at)
+    if received_at > now + CLOCK_SKEW:
+        raise ValidationError({"received_at": [_("接待时间不能晚于现在。")]})
+    days = settings.SHOUWEN_CONTACT_BACKDATE_DAYS
+    earliest = now - timedelta(days=days)
+    if received_at < earliest:
+        raise ValidationError(
+            {
+                "received_at": [
+                    _("接待时间最早可补登记到 %(days)s 天前（%(earliest)s），请检查日期。")
+                    % {"days": days, "earliest": timezone.localtime(earliest).strftime("%Y-%m-%d %H:%M")}
+                ]
+            }
+        )
+    return received_at
+
+
+@dataclass(frozen=True)
+class ContactDraft:
+    """A registration checked and segmented for search, ready to be saved in a short transaction."""
+
+    staff: Staff
+    estate: Estate
+    channel: str
+    category: str
+    content: str
+    caller_name: str
+    caller_phone: str
+    resident: Resident | None
+    unit: Unit | None
+    public_area: PublicArea | None
+    location: str
+    answered_on_spot: bool
+    answer: str
+    severity: str
+    complained_party: str
+    complained_department: Department | None
+    incident: str
+    demand: str
+    preferred_time: str
+    procedure: Procedure | None
+    documents_provided: tuple[int, ...]
+    received_at: datetime | None
+    repair_type: str
+    requested_due: date | None
+    summary: str
+    # The case's search words without its number (which is only known inside the transaction).
+    search_words: str
+
+
+def prepare_contact(
     staff: Staff,
     *,
     estate: Estate,
@@ -210,17 +319,42 @@ def register_contact(
     received_at: datetime | None = None,
     repair_type: str = "",
     requested_due: date | None = None,
-) -> Contact:
-    """Register a call, visit or letter; answered on the spot it is closed, otherwise it opens a case.
+) -> ContactDraft:
+    """Check a registration and cut its words for search, outside any transaction.
 
-    The staff member who registers it becomes the case's first-contact responsible person
-    (首问责任人), whatever their department.
+    Segmenting a long letter takes a moment; done here, the write transaction that follows
+    (:func:`save_contact`) holds the database for milliseconds only.
     """
     from shouwen.access.permissions import can
     from shouwen.access.roles import Cap
 
     if not can(staff.user, Cap.CASE_REGISTER) or not _serves(staff, estate):
         raise transitions.CaseActionDenied(_("您不能为该小区登记来电来访。"))
+    caller_name, location = (caller_name or "").strip(), (location or "").strip()
+    complained_party, preferred_time = (complained_party or "").strip(), (preferred_time or "").strip()
+    # Sizes first, all at once: a text of megabytes is refused before anything else looks at it.
+    check_lengths(
+        {
+            **{
+                name: (text, LONG_TEXT_MAX)
+                for name, text in (
+                    ("content", content),
+                    ("answer", answer),
+                    ("incident", incident),
+                    ("demand", demand),
+                )
+            },
+            **{
+                name: (text, field_max(Contact, name))
+                for name, text in (
+                    ("caller_name", caller_name),
+                    ("location", location),
+                    ("complained_party", complained_party),
+                    ("preferred_time", preferred_time),
+                )
+            },
+        }
+    )
     content = _required(content, _("请填写来电来访内容。"))
     if category not in Category.values:
         raise ValidationError(_("请选择正确的类别。"))
@@ -237,75 +371,147 @@ def register_contact(
         raise ValidationError(_("所选手续与类别不符。"))
     if answered_on_spot:
         answer = _required(answer, _("当场答复的来电来访必须填写答复内容。"))
-    now = timezone.now()
-    contact = Contact.objects.create(
+    check_received_at(received_at, timezone.now())
+    summary = content.replace("\n", " ")[:80]
+    words = (
+        ""
+        if answered_on_spot
+        else _search_words(
+            summary=summary,
+            content=content,
+            caller_name=caller_name,
+            unit=unit.label if unit is not None else "",
+            area=public_area.name if public_area is not None else "",
+            location=location,
+            incident=incident,
+            demand=demand,
+            category=str(Category(category).label),
+            resolution="",
+        )
+    )
+    return ContactDraft(
+        staff=staff,
         estate=estate,
         channel=channel,
-        received_at=received_at or now,
-        registered_by=staff,
-        registered_at=now,
-        caller_name=caller_name.strip()[:60],
+        category=category,
+        content=content,
+        caller_name=caller_name,
         caller_phone=_caller_phone(caller_phone),
         resident=resident,
         unit=unit,
         public_area=public_area,
-        location=location.strip()[:100],
-        category=category,
-        content=content,
+        location=location,
         answered_on_spot=answered_on_spot,
         answer=answer,
         severity=severity,
-        complained_party=complained_party.strip()[:60],
+        complained_party=complained_party,
         complained_department=complained_department,
         incident=incident,
         demand=demand,
-        preferred_time=preferred_time.strip()[:60],
+        preferred_time=preferred_time,
+        procedure=procedure,
+        documents_provided=tuple(documents_provided),
+        received_at=received_at,
+        repair_type=repair_type,
+        requested_due=requested_due,
+        summary=summary,
+        search_words=words,
     )
-    if answered_on_spot:
+
+
+@transaction.atomic
+def save_contact(draft: ContactDraft) -> Contact:
+    """Save a prepared registration; unless answered on the spot it opens a case.
+
+    The staff member who registers it becomes the case's first-contact responsible person
+    (首问责任人), whatever their department.
+    """
+    staff, estate, category = draft.staff, draft.estate, draft.category
+    now = timezone.now()
+    # Checked again with the clock of the transaction: a draft may wait (an idempotent replay).
+    received_at = check_received_at(draft.received_at, now)
+    contact = Contact.objects.create(
+        estate=estate,
+        channel=draft.channel,
+        received_at=received_at,
+        registered_by=staff,
+        registered_at=now,
+        caller_name=draft.caller_name,
+        caller_phone=draft.caller_phone,
+        resident=draft.resident,
+        unit=draft.unit,
+        public_area=draft.public_area,
+        location=draft.location,
+        category=category,
+        content=draft.content,
+        answered_on_spot=draft.answered_on_spot,
+        answer=draft.answer,
+        severity=draft.severity,
+        complained_party=draft.complained_party,
+        complained_department=draft.complained_department,
+        incident=draft.incident,
+        demand=draft.demand,
+        preferred_time=draft.preferred_time,
+    )
+    if draft.answered_on_spot:
         return contact
+    number = next_case_number(estate, received_at)
+    procedure = draft.procedure
     case = Case(
-        number=next_case_number(estate, contact.received_at),
+        number=number,
         estate=estate,
         origin=contact,
         category=category,
-        severity=severity,
+        severity=draft.severity,
         status=CaseStatus.OPEN,
-        summary=content.replace("\n", " ")[:80],
-        resident=resident,
-        unit=unit,
-        public_area=public_area,
+        summary=draft.summary,
+        resident=draft.resident,
+        unit=draft.unit,
+        public_area=draft.public_area,
         first_contact=staff,
         accountable=staff,
         department=staff.department,
         procedure=procedure,
-        visit_count=1 if channel == "visit" else 0,
-        repair_type=(repair_type or classify_repair(content)) if category in REPAIR_CATEGORIES else "",
-        requested_due=requested_due,
+        visit_count=1 if draft.channel == "visit" else 0,
+        repair_type=(draft.repair_type or classify_repair(draft.content))
+        if category in REPAIR_CATEGORIES
+        else "",
+        requested_due=draft.requested_due,
         created_at=now,
         updated_at=now,
+        search_text=_join_words(segment_for_index(number), draft.search_words),
     )
     if procedure is not None:
         case.status = CaseStatus.AWAITING_DOCUMENTS
-    refresh_search_text(case)
     case.save()
     contact.case = case
     contact.save(update_fields=["case"])
     Responsibility.objects.create(case=case, holder=staff, started_at=now, via=Responsibility.Via.REGISTERED)
-    _event(case, staff, Kind.REGISTERED, content, channel=channel, number=case.number)
+    _event(case, staff, Kind.REGISTERED, draft.content, channel=draft.channel, number=case.number)
     if procedure is not None:
         items = list(procedure.items.filter(active=True))
         CaseDocument.objects.bulk_create([CaseDocument(case=case, item=i) for i in items])
-        if documents_provided:
-            _tick(case, staff, documents_provided)
+        if draft.documents_provided:
+            _tick(case, staff, draft.documents_provided)
         if not missing_documents(case):
             case.status = CaseStatus.OPEN
             _save(case, "status")
     return contact
 
 
+def register_contact(staff: Staff, **fields: Any) -> Contact:
+    """Register a call, visit or letter; answered on the spot it is closed, otherwise it opens a case.
+
+    Takes the arguments of :func:`prepare_contact`. Called inside another transaction, the
+    segmentation runs inside it too: callers that hold one prepare the draft first.
+    """
+    return save_contact(prepare_contact(staff, **fields))
+
+
 @transaction.atomic
 def record_visit(staff: Staff, case: Case, *, channel: str, content: str) -> Contact:
     """Register another call or visit about an existing case (it is counted, the case keeps its holder)."""
+    check_long(content=content)
     case = _lock(case)
     transitions.check("record_visit", staff, case)
     content = _required(content, _("请填写来电来访内容。"))
@@ -342,6 +548,7 @@ def hand_over(
     to_staff: Staff | None = None,
 ) -> Handover:
     """Hand the case to a department or a named person; the giver stays accountable until accepted."""
+    check_long(note=note)
     case = _lock(case)
     transitions.check("hand_over", staff, case)
     note = _required(note, _("转办必须填写交接说明。"))
@@ -395,6 +602,7 @@ def accept_handover(staff: Staff, handover: Handover) -> Case:
 @transaction.atomic
 def return_handover(staff: Staff, handover: Handover, *, reason: str) -> Case:
     """Send a pending handover back with a reason; the giver stays accountable."""
+    check_long(reason=reason)
     reason = _required(reason, _("退回必须说明原因。"))
     case, handover = _lock_pending(handover)
     transitions.check("return_handover", staff, case)
@@ -411,6 +619,7 @@ def return_handover(staff: Staff, handover: Handover, *, reason: str) -> Case:
 @transaction.atomic
 def cancel_handover(staff: Staff, handover: Handover, *, reason: str = "") -> Case:
     """Withdraw a pending handover (the giver or a supervisor)."""
+    check_long(reason=reason)
     case, handover = _lock_pending(handover)
     transitions.check("cancel_handover", staff, case)
     handover.status = HandoverStatus.CANCELLED
@@ -426,6 +635,7 @@ def cancel_handover(staff: Staff, handover: Handover, *, reason: str = "") -> Ca
 @transaction.atomic
 def keep_in_stead(staff: Staff, case: Case, *, department: Department, note: str = "") -> Case:
     """Record that the department had nobody on duty and the holder keeps the case for now (先行接收)."""
+    check_long(note=note)
     case = _lock(case)
     transitions.check("keep_in_stead", staff, case)
     if department.estate_id != case.estate_id:
@@ -441,6 +651,7 @@ def keep_in_stead(staff: Staff, case: Case, *, department: Department, note: str
 @transaction.atomic
 def request_assignment(staff: Staff, case: Case, *, note: str) -> Case:
     """Ask a supervisor to name a handler; the holder stays accountable meanwhile."""
+    check_long(note=note)
     case = _lock(case)
     transitions.check("request_assignment", staff, case)
     note = _required(note, _("请说明需要指派的原因。"))
@@ -453,6 +664,7 @@ def request_assignment(staff: Staff, case: Case, *, note: str) -> Case:
 @transaction.atomic
 def reassign(staff: Staff, case: Case, *, to_staff: Staff, note: str) -> Case:
     """A supervisor names the handler, who is accountable at once; a pending handover is withdrawn."""
+    check_long(note=note)
     case = _lock(case)
     transitions.check("reassign", staff, case)
     note = _required(note, _("指派必须填写说明。"))
@@ -479,12 +691,14 @@ def reassign(staff: Staff, case: Case, *, to_staff: Staff, note: str) -> Case:
 @transaction.atomic
 def record_attribution(staff: Staff, case: Case, *, attribution: str, note: str = "") -> Case:
     """Record whose fault the underlying problem is (物业、装修、开发商遗留、自然、住户或邻居)."""
+    note = (note or "").strip()
+    check_lengths({"note": (note, field_max(Case, "attribution_note"))})
     case = _lock(case)
     transitions.check("record_attribution", staff, case)
     if attribution not in Attribution.values:
         raise ValidationError(_("请选择责任归属。"))
     case.attribution = attribution
-    case.attribution_note = note.strip()[:200]
+    case.attribution_note = note
     _event(case, staff, Kind.ATTRIBUTION, case.attribution_note, attribution=attribution)
     _save(case, "attribution", "attribution_note")
     return case
@@ -493,6 +707,7 @@ def record_attribution(staff: Staff, case: Case, *, attribution: str, note: str 
 @transaction.atomic
 def add_note(staff: Staff, case: Case, *, text: str, to_resident: bool = False) -> CaseNote:
     """Add an internal note, or record a message given to the resident (kept apart)."""
+    check_long(text=text)
     case = _lock(case)
     transitions.check("add_message" if to_resident else "add_note", staff, case)
     text = _required(text, _("请填写内容。"))
@@ -503,15 +718,33 @@ def add_note(staff: Staff, case: Case, *, text: str, to_resident: bool = False) 
     return note
 
 
-@transaction.atomic
 def resolve_case(staff: Staff, case: Case, *, resolution: str) -> Case:
     """Record the result; repairs and complaints then wait for a return visit, the rest are closed."""
+    return _resolve(staff, case, resolution)
+
+
+def _resolve(staff: Staff, case: Case, resolution: str, **data: object) -> Case:
+    check_long(resolution=resolution)
+    resolution = _required(resolution, _("请填写处理结果。"))
+    # The words are cut before the transaction (when the caller holds none): a long result holds no lock.
+    seen = Case.objects.only("resolution", "search_text").get(pk=case.pk)
+    return _save_resolution(
+        staff, case, resolution, seen, search_text_with_resolution(seen, resolution), data
+    )
+
+
+@transaction.atomic
+def _save_resolution(
+    staff: Staff, case: Case, resolution: str, seen: Case, words: str, data: dict[str, object]
+) -> Case:
     case = _lock(case)
     transitions.check("resolve", staff, case)
-    case.resolution = _required(resolution, _("请填写处理结果。"))
+    if (case.resolution, case.search_text) != (seen.resolution, seen.search_text):
+        words = search_text_with_resolution(case, resolution)  # resolved meanwhile: rare, cut again
+    case.resolution = resolution
     now = timezone.now()
     case.resolved_at = now
-    _event(case, staff, Kind.RESOLVED, case.resolution)
+    _event(case, staff, Kind.RESOLVED, case.resolution, **data)
     if case.category in RETURN_VISIT_CATEGORIES:
         case.status = CaseStatus.RESOLVED
     else:
@@ -519,7 +752,7 @@ def resolve_case(staff: Staff, case: Case, *, resolution: str) -> Case:
         case.closed_at = now
         _end_responsibility(case)
         _event(case, staff, Kind.CLOSED, "")
-    refresh_search_text(case)
+    case.search_text = words
     _save(case, "resolution", "resolved_at", "status", "closed_at", "accountable", "search_text")
     return case
 
@@ -560,12 +793,14 @@ def resolve_as_accountable(case: Case, *, resolution: str) -> Case:
     holder = case.accountable
     if holder is None:
         raise transitions.CaseActionDenied(_("事项 %(number)s 没有当前责任人。") % {"number": case.number})
-    return resolve_case(holder, case, resolution=resolution)
+    # Marked: the holder did not resolve it, the technicians did (they may not visit it back).
+    return _resolve(holder, case, resolution, by_work_orders=True)
 
 
 @transaction.atomic
 def reopen_case(staff: Staff, case: Case, *, reason: str) -> Case:
     """Reopen a handled case (e.g. the resident is not satisfied); the last holder takes it again."""
+    check_long(reason=reason)
     case = _lock(case)
     transitions.check("reopen", staff, case)
     _reopen(case, staff, _required(reason, _("请说明重新打开的原因。")))
@@ -575,6 +810,7 @@ def reopen_case(staff: Staff, case: Case, *, reason: str) -> Case:
 @transaction.atomic
 def close_case(staff: Staff, case: Case, *, note: str = "") -> Case:
     """Close a handled case; a repair or complaint needs a satisfied return visit or a supervisor's reason."""
+    check_long(note=note)
     case = _lock(case)
     transitions.check("close", staff, case)
     note = note.strip()
@@ -622,6 +858,7 @@ def reopen_after_return_visit(staff: Staff, case: Case, *, reason: str) -> Case:
 @transaction.atomic
 def decline_case(staff: Staff, case: Case, *, explanation: str) -> Case:
     """Close an unreasonable request as declined, with the explanation given to the resident."""
+    check_long(explanation=explanation)
     case = _lock(case)
     transitions.check("decline", staff, case)
     case.status_reason = _required(explanation, _("婉拒必须记录向住户说明的理由。"))
@@ -636,6 +873,7 @@ def decline_case(staff: Staff, case: Case, *, explanation: str) -> Case:
 @transaction.atomic
 def void_case(staff: Staff, case: Case, *, reason: str) -> Case:
     """A supervisor voids a mistaken registration; it stays visible and is counted as void."""
+    check_long(reason=reason)
     case = _lock(case)
     transitions.check("void", staff, case)
     case.status_reason = _required(reason, _("作废必须填写原因。"))
@@ -718,6 +956,8 @@ def give_one_time_notice(staff: Staff, case: Case, *, channel: str) -> OneTimeNo
 @transaction.atomic
 def accept_for_processing(staff: Staff, case: Case, *, override_reason: str = "") -> Case:
     """Accept a procedure for processing: all documents ticked, or a supervisor overrides with a reason."""
+    override_reason = (override_reason or "").strip()
+    check_lengths({"override_reason": (override_reason, field_max(Case, "documents_override_reason"))})
     case = _lock(case)
     transitions.check("accept_for_processing", staff, case)
     missing = missing_documents(case)
@@ -727,9 +967,7 @@ def accept_for_processing(staff: Staff, case: Case, *, override_reason: str = ""
                 _("资料未齐（缺：%(missing)s），不能受理；如需先行受理请由主管填写原因。")
                 % {"missing": "、".join(missing)}
             )
-        case.documents_override_reason = _required(override_reason, _("资料未齐先行受理，必须填写原因。"))[
-            :200
-        ]
+        case.documents_override_reason = _required(override_reason, _("资料未齐先行受理，必须填写原因。"))
     case.status = CaseStatus.OPEN
     _event(case, staff, Kind.ACCEPTED_FOR_PROCESSING, case.documents_override_reason, missing=missing)
     _save(case, "status", "documents_override_reason")
@@ -769,6 +1007,7 @@ def check_sms_limit(case: Case) -> None:
     day = timedelta(days=1)
     sent = list(
         CaseEvent.objects.filter(case=case, kind=Kind.RECEIPT_SENT, at__gt=now - day)
+        .exclude(data__status="failed")  # a message the gateway refused reached nobody
         .order_by("at")
         .values_list("at", flat=True)[:limit]
     )
@@ -784,27 +1023,46 @@ def check_sms_limit(case: Case) -> None:
     )
 
 
-@transaction.atomic
 def send_receipt(staff: Staff, case: Case) -> str:
-    """Send the receipt to the caller's phone as a text message and record it in the timeline."""
+    """Send the receipt to the caller's phone as a text message and record it in the timeline.
+
+    The message is counted against the day's limit in a short transaction under the case's lock (so
+    parallel resends cannot both pass), then the gateway is called outside any transaction (a slow one
+    holds no lock), and the entry is marked sent or failed.
+    """
     from shouwen.core.sms import send_sms
 
+    event, phone = _reserve_receipt(staff, case)
+    result = send_sms(phone, event.text)
+    _finish_receipt(event, result.ok, result.reference, result.error)
+    if not result.ok:
+        raise ValidationError(_("短信发送失败：%(error)s") % {"error": result.error})
+    return event.text
+
+
+@transaction.atomic
+def _reserve_receipt(staff: Staff, case: Case) -> tuple[CaseEvent, str]:
     case = _lock(case)
     transitions.check("send_receipt", staff, case)
-    check_sms_limit(case)  # under the case's lock: parallel resends cannot both pass
+    check_sms_limit(case)
     phone = case.origin.caller_phone
     if not phone and case.resident_id:
         first = case.resident.phones.first()  # type: ignore[union-attr]
         phone = first.number if first else ""
     if not phone:
         raise ValidationError(_("没有可发送短信的电话号码。"))
-    text = receipt_text(case)
-    result = send_sms(phone, text)
-    if not result.ok:
-        raise ValidationError(_("短信发送失败：%(error)s") % {"error": result.error})
-    _event(case, staff, Kind.RECEIPT_SENT, text, reference=result.reference)
+    event = _event(case, staff, Kind.RECEIPT_SENT, receipt_text(case), status="sending")
     _save(case)
-    return text
+    return event, phone
+
+
+@transaction.atomic
+def _finish_receipt(event: CaseEvent, ok: bool, reference: str, error: str) -> None:
+    # The entry stays on the timeline either way: what was tried, and whether it went out.
+    event.data = {**event.data, "status": "sent" if ok else "failed", "reference": reference}
+    if not ok:
+        event.data["error"] = error[:200]
+    event.save(update_fields=["data"])
 
 
 # ---------------------------------------------------------------- attachments

@@ -38,6 +38,20 @@ class Who:
     SERVICE_STAFF = "service_staff"
 
 
+# For each kind of actor, the capability (from the roles table) that lets a role take the action
+# without holding a position on the case; None: only a position does (the accountable person, the
+# receiver of the pending handover). Anyone who may see the case may hold such a position.
+WHO_CAPS: dict[str, str | None] = {
+    Who.ESTATE_STAFF: Cap.CASE_VIEW,
+    Who.SERVICE_STAFF: Cap.FOLLOWUP_VISIT,
+    Who.SUPERVISOR: Cap.CASE_SUPERVISE,
+    Who.HOLDER_OR_SUPERVISOR: Cap.CASE_SUPERVISE,
+    Who.GIVER: Cap.CASE_SUPERVISE,  # besides the giver of the handover
+    Who.HOLDER: None,
+    Who.RECEIVER: None,
+}
+
+
 @dataclass(frozen=True)
 class Action:
     """A row of the table: label, statuses it is allowed in, who, and the pending-handover rule."""
@@ -135,21 +149,21 @@ def _who_allows(who: str, staff: Staff, case: Case, handover: Handover | None) -
         or not can(staff.user, Cap.CASE_VIEW)
     ):
         return False
-    if who == Who.ESTATE_STAFF:
-        return True
-    if who == Who.SERVICE_STAFF:
-        return can(staff.user, Cap.FOLLOWUP_VISIT)
-    if who == Who.HOLDER:
+    cap = WHO_CAPS[who]
+    if cap is not None and can(staff.user, cap):
+        return who != Who.GIVER or handover is not None
+    if who in (Who.HOLDER, Who.HOLDER_OR_SUPERVISOR):
         return case.accountable_id == staff.pk
-    if who == Who.SUPERVISOR:
-        return is_supervisor(staff, case)
-    if who == Who.HOLDER_OR_SUPERVISOR:
-        return case.accountable_id == staff.pk or is_supervisor(staff, case)
     if who == Who.RECEIVER:
         return handover is not None and _is_receiver(staff, handover)
     if who == Who.GIVER:
-        return handover is not None and (handover.from_staff_id == staff.pk or is_supervisor(staff, case))
-    raise ValueError(who)
+        return handover is not None and handover.from_staff_id == staff.pk
+    return False
+
+
+def cap_for(code: str) -> str | None:
+    """Return the capability that allows action ``code`` without a position on the case (None: none does)."""
+    return WHO_CAPS[ACTIONS[code].who]
 
 
 def allows(code: str, staff: Staff, case: Case, handover: Handover | None | bool = False) -> bool:

@@ -24,7 +24,9 @@ from shouwen.access.scope import scope_queryset, signed_in, staff_of
 from shouwen.cases import forms as case_forms
 from shouwen.cases import queries, services, transitions
 from shouwen.cases.models import ACTIVE_STATUSES, Case, Contact, Handover
+from shouwen.core.forms import attach_errors
 from shouwen.core.params import parse_id
+from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Estate, Occupancy, Resident
 from shouwen.directory.phones import normalize_phone
 from shouwen.directory.search import number_lookup, record_number_lookup
@@ -68,14 +70,21 @@ class IntakeView(CapabilityRequiredMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form))
         d = form.cleaned_data
 
-        def register() -> Contact:
-            return services.register_contact(
+        try:
+            # Checked and cut for search before the registration's transaction opens.
+            draft = services.prepare_contact(
                 staff,
                 estate=d["estate"],
                 channel=d["channel"],
                 category=d["category"],
                 content=d["content"],
-                caller_name=d["caller_name"] or (d["resident"].name if d["resident"] else ""),
+                # The resident's name stands in for the caller's, as far as the field holds it.
+                caller_name=d["caller_name"]
+                or (
+                    d["resident"].name[: Contact._meta.get_field("caller_name").max_length]
+                    if d["resident"]
+                    else ""
+                ),
                 caller_phone=d["caller_phone"],
                 resident=d["resident"],
                 unit=d["unit"],
@@ -91,15 +100,14 @@ class IntakeView(CapabilityRequiredMixin, TemplateView):
                 preferred_time=d["preferred_time"],
                 procedure=d["procedure"],
                 documents_provided=[int(i) for i in d["documents_provided"]],
+                received_at=d["received_at"],
             )
-
-        payload = {k: v for k, v in request.POST.lists() if k not in ("csrfmiddlewaretoken", "token")}
-        try:
+            payload = {k: v for k, v in request.POST.lists() if k not in ("csrfmiddlewaretoken", "token")}
             contact, _created = register_idempotently(
-                signed_in(request.user), f"page:{d['token']}", payload, register
+                signed_in(request.user), f"page:{d['token']}", payload, lambda: services.save_contact(draft)
             )
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            attach_errors(form, exc)
             return self.render_to_response(self.get_context_data(form=form))
         except IdempotencyConflict:
             messages.error(request, _("该表单已提交过，请勿重复提交。"))
@@ -320,6 +328,7 @@ class CaseDetailView(CapabilityRequiredMixin, TemplateView):
                 "codes": codes,
                 "forms": _action_forms(case, codes),
                 "is_active": case.status in ACTIVE_STATUSES,
+                "text_max": LONG_TEXT_MAX,
                 "deadlines": case.deadlines.select_related("policy").order_by("started_at", "pk"),
                 "pauses": case.pauses.select_related("started_by", "ended_by"),
             }
@@ -354,7 +363,9 @@ def _run_action(code: str, staff: Any, case: Case, request: HttpRequest) -> str:
     def text(required: bool = True) -> str:
         form = case_forms.TextForm(post) if required else case_forms.OptionalTextForm(post)
         if not form.is_valid():
-            raise ValidationError(_("请填写内容。"))
+            if not (post.get("text") or "").strip():
+                raise ValidationError(_("请填写内容。"))
+            raise ValidationError(list(form.errors["text"]))
         return str(form.cleaned_data["text"])
 
     def need_pending() -> Handover:

@@ -62,3 +62,42 @@ class RefuseNulCharactersMiddleware:
                 return JsonResponse({"detail": message}, status=400)
             return HttpResponseBadRequest(message)
         return self.get_response(request)
+
+
+def body_limit(content_type: str) -> int:
+    """Return the largest body, in bytes, accepted for a request of this content type."""
+    limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if content_type.lower().startswith("multipart/"):
+        from shouwen.directory.excel import MAX_FILE_BYTES
+
+        # The largest file that may be uploaded (an attachment or a directory workbook) and its form.
+        limit += max(settings.SHOUWEN_ATTACHMENT_MAX_MB * 1024 * 1024, MAX_FILE_BYTES)
+    return limit
+
+
+class RequestSizeLimitMiddleware:
+    """Answer 413 to a request whose declared body is larger than any real one, before reading it.
+
+    Django checks ``DATA_UPLOAD_MAX_MEMORY_SIZE`` only when a form is parsed, and not at all for a
+    JSON body the API reads as a stream; files have no total limit. Refusing on Content-Length
+    keeps a body of megabytes from being read, parsed and validated at all.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body without a valid length
+        limit = body_limit(request.META.get("CONTENT_TYPE", ""))
+        if length > limit:
+            message = _("提交的内容过大（%(size)s KB，最多 %(max)s KB），请精简文字或分开提交。") % {
+                "size": length // 1024,
+                "max": limit // 1024,
+            }
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

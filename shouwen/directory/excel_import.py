@@ -25,6 +25,7 @@ from shouwen.access.permissions import require
 from shouwen.access.roles import Cap
 from shouwen.access.scope import AnyUser, can_see_estate
 from shouwen.core.history import EXCEL_IMPORT, acting_as
+from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory import excel as fmt
 from shouwen.directory.excel import ImportIssue, RowCells, as_text, is_blank
 from shouwen.directory.models import (
@@ -260,7 +261,7 @@ class _Parser:
             "phones": r.phones(fmt.R_PHONES),
             "id_number": r.id_number(fmt.R_ID, _max_length(Resident, "id_number")),
             "start": r.day(fmt.O_START),
-            "notes": r.text(fmt.R_NOTES),
+            "notes": r.text(fmt.R_NOTES, LONG_TEXT_MAX),
         }
 
     def group_residents(self, rows: list[tuple[RowCells, tuple[str, str, str], dict[str, Any]]]) -> None:

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from shouwen.access.roles import ROLES
+from shouwen.core.textlimits import check_model_fields
 from shouwen.directory.models import (
     Company,
     Department,
@@ -68,6 +69,11 @@ def create_staff(
     return staff
 
 
+def check_resident_texts(**texts: str) -> None:
+    """Refuse a resident's name, ID number or notes longer than the archive keeps (field-keyed)."""
+    check_model_fields(Resident, **texts)
+
+
 @transaction.atomic
 def create_resident(
     *,
@@ -81,6 +87,7 @@ def create_resident(
     start_date: date | None = None,
 ) -> Resident:
     """Create a resident with validated phone numbers and their units (unit, role)."""
+    check_resident_texts(name=name, id_number=id_number, notes=notes)
     resident = Resident.objects.create(estate=estate, name=name, id_number=id_number, kind=kind, notes=notes)
     for raw in phones:
         ResidentPhone.objects.create(resident=resident, number=validate_phone(raw))

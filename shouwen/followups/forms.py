@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.followups.models import AttemptOutcome, Satisfaction, VisitChannel
 
 
@@ -23,8 +24,11 @@ class ReturnVisitForm(forms.Form):
     comments = forms.CharField(
         label=_("住户意见"),
         required=False,
+        max_length=LONG_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("不满意时必须填写住户的意见")}),
     )
+    # Only shown to a supervisor who resolved the case: why they make the visit themselves.
+    override_reason = forms.CharField(label=_("由本人回访的原因"), required=False, max_length=200)
 
 
 class NoAnswerForm(forms.Form):

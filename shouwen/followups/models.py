@@ -73,6 +73,10 @@ class ReturnVisit(models.Model):
         _("满意度"), max_length=16, choices=Satisfaction.choices, blank=True, default=""
     )
     comments = models.TextField(_("住户意见"), blank=True, default="")
+    # The visit is the independent check of the work: one made by a person who resolved the case
+    # (a supervisor, with a reason) is marked, and shows so in the timeline and the lists.
+    by_resolver = models.BooleanField(_("处理人本人回访"), default=False)
+    by_resolver_reason = models.CharField(_("本人回访的原因"), max_length=200, blank=True, default="")
 
     class Meta:
         verbose_name = _("回访")
@@ -90,6 +94,10 @@ class ReturnVisit(models.Model):
                 condition=~Q(status="done")
                 | (Q(visitor__isnull=False, visited_at__isnull=False) & ~Q(channel="") & ~Q(satisfaction="")),
                 name="return_visit_done_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(by_resolver=False) | ~Q(by_resolver_reason=""),
+                name="return_visit_by_resolver_has_reason",
             ),
         ]
 

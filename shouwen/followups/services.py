@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from shouwen.cases import services as case_services
 from shouwen.cases import transitions
-from shouwen.cases.models import Case, CaseEvent
+from shouwen.cases.models import REPAIR_CATEGORIES, Case, CaseEvent
 from shouwen.cases.services import RETURN_VISIT_CATEGORIES, CaseConflict
+from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
 from shouwen.followups.models import (
     SATISFIED_RESULTS,
@@ -117,18 +118,71 @@ def _lock(visit: ReturnVisit) -> tuple[Case, ReturnVisit]:
     return case, fresh
 
 
+def resolvers(case: Case) -> set[int]:
+    """Return the ids of the staff who resolved the case, who may not check their own work.
+
+    The actor of the latest resolution, unless the system resolved it in the holder's name when
+    the last work order was done; and for repairs the technicians who did its work orders.
+    """
+    ids: set[int] = set()
+    latest = CaseEvent.objects.filter(case=case, kind=Kind.RESOLVED).order_by("-at", "-pk").first()
+    if latest is not None and latest.actor_id is not None and not latest.data.get("by_work_orders"):
+        ids.add(latest.actor_id)
+    if case.category in REPAIR_CATEGORIES:
+        # Imported here: work orders are an app of their own that followups otherwise never needs.
+        from shouwen.workorders.models import State, WorkOrderTechnician
+
+        ids.update(
+            WorkOrderTechnician.objects.filter(
+                work_order__case=case, work_order__state=State.DONE, removed_at__isnull=True
+            ).values_list("staff_id", flat=True)
+        )
+    return ids
+
+
+def own_work_refusal(staff: Staff, case: Case) -> str | None:
+    """Return why ``staff`` may not record the case's visit because they resolved it, else None.
+
+    A supervisor who resolved it may still record it, giving a reason (the visit is then marked).
+    """
+    if staff.pk not in resolvers(case) or transitions.is_supervisor(staff, case):
+        return None
+    return _(
+        "您参与处理了事项 %(number)s，不能记录它的回访：回访是对处理结果的独立核实，请由其他客服人员回访。"
+    ) % {"number": case.number}
+
+
 @transaction.atomic
 def record_return_visit(
-    staff: Staff, visit: ReturnVisit, *, channel: str, satisfaction: str, comments: str = ""
+    staff: Staff,
+    visit: ReturnVisit,
+    *,
+    channel: str,
+    satisfaction: str,
+    comments: str = "",
+    override_reason: str = "",
 ) -> ReturnVisit:
-    """Record the resident's opinion: satisfied closes the case, unsatisfied reopens it to its holder."""
+    """Record the resident's opinion: satisfied closes the case, unsatisfied reopens it to its holder.
+
+    Whoever resolved the case may not record its visit (001 投诉处理及回访制度: the visit checks the
+    work); a supervisor may, with ``override_reason``, and the visit is marked.
+    """
+    comments = (comments or "").strip()
+    override_reason = (override_reason or "").strip()
+    check_long(comments=comments)
+    check_lengths({"override_reason": (override_reason, field_max(ReturnVisit, "by_resolver_reason"))})
     case, visit = _lock(visit)
     transitions.check("record_return_visit", staff, case)
+    refusal = own_work_refusal(staff, case)
+    if refusal is not None:
+        raise transitions.CaseActionDenied(refusal)
+    by_resolver = staff.pk in resolvers(case)
+    if by_resolver and not override_reason:
+        raise ValidationError({"override_reason": [_("您参与处理了该事项，由本人回访须由主管填写原因。")]})
     if channel not in VisitChannel.values:
         raise ValidationError(_("请选择回访方式。"))
     if satisfaction not in Satisfaction.values:
         raise ValidationError(_("请选择住户的满意程度。"))
-    comments = (comments or "").strip()
     if satisfaction == Satisfaction.UNSATISFIED and not comments:
         # The technician must know what to put right.
         raise ValidationError(_("住户不满意时，必须记录住户的意见。"))
@@ -139,19 +193,42 @@ def record_return_visit(
     visit.channel = channel
     visit.satisfaction = satisfaction
     visit.comments = comments
-    visit.save(update_fields=["status", "visitor", "visited_at", "channel", "satisfaction", "comments"])
+    visit.by_resolver = by_resolver
+    visit.by_resolver_reason = override_reason if by_resolver else ""
+    visit.save(
+        update_fields=[
+            "status",
+            "visitor",
+            "visited_at",
+            "channel",
+            "satisfaction",
+            "comments",
+            "by_resolver",
+            "by_resolver_reason",
+        ]
+    )
     summary = _("第%(round)s次%(channel)s回访：%(result)s") % {
         "round": visit.round,
         "channel": visit.get_channel_display(),
         "result": visit.get_satisfaction_display(),
     }
+    if by_resolver:
+        summary += _("（处理人本人回访，原因：%(reason)s）") % {"reason": visit.by_resolver_reason}
+    data: dict[str, object] = {
+        "visit": visit.pk,
+        "round": visit.round,
+        "channel": channel,
+        "satisfaction": satisfaction,
+    }
+    if by_resolver:
+        data.update(by_resolver=True, reason=visit.by_resolver_reason)
     CaseEvent.objects.create(
         case=case,
         actor=staff,
         kind=Kind.RETURN_VISIT,
         at=now,
         text=f"{summary}。{comments}" if comments else summary,
-        data={"visit": visit.pk, "round": visit.round, "channel": channel, "satisfaction": satisfaction},
+        data=data,
     )
     if satisfaction in SATISFIED_RESULTS:
         case_services.close_after_return_visit(
@@ -169,14 +246,17 @@ def record_no_answer(
     staff: Staff, visit: ReturnVisit, outcome: str = AttemptOutcome.NO_ANSWER, note: str = ""
 ) -> ReturnVisitAttempt:
     """Record a call that reached nobody: the attempt is counted and the visit waits for the next try."""
+    note = (note or "").strip()
+    check_lengths({"note": (note, field_max(ReturnVisitAttempt, "note"))})
     case, visit = _lock(visit)
     transitions.check("record_return_visit", staff, case)
+    refusal = own_work_refusal(staff, case)  # the attempts are part of the visit
+    if refusal is not None:
+        raise transitions.CaseActionDenied(refusal)
     if outcome not in AttemptOutcome.values:
         raise ValidationError(_("请选择未接通的原因。"))
     now = timezone.now()
-    attempt = ReturnVisitAttempt.objects.create(
-        visit=visit, at=now, by=staff, outcome=outcome, note=(note or "").strip()[:200]
-    )
+    attempt = ReturnVisitAttempt.objects.create(visit=visit, at=now, by=staff, outcome=outcome, note=note)
     visit.attempts += 1
     visit.last_attempt_at = now
     visit.save(update_fields=["attempts", "last_attempt_at"])

@@ -19,6 +19,7 @@ from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset, staff_of
 from shouwen.cases import transitions
 from shouwen.cases.services import CaseConflict
+from shouwen.core.forms import attach_errors
 from shouwen.directory.models import Staff
 from shouwen.followups import queries, services
 from shouwen.followups.forms import NoAnswerForm, ReturnVisitForm
@@ -83,6 +84,10 @@ class ReturnVisitDetailView(CapabilityRequiredMixin, TemplateView):
         visit = kwargs.get("visit") or self.visit()
         case = visit.case
         staff = _me(self.request)
+        can_record = visit.status == VisitStatus.PENDING and transitions.allows(
+            "record_return_visit", staff, case
+        )
+        own_work = services.own_work_refusal(staff, case) if can_record else None
         ctx.update(
             {
                 "visit": visit,
@@ -91,8 +96,10 @@ class ReturnVisitDetailView(CapabilityRequiredMixin, TemplateView):
                 "rounds": case.return_visits.select_related("visitor")
                 .prefetch_related("attempt_records__by")
                 .order_by("round", "pk"),
-                "can_record": visit.status == VisitStatus.PENDING
-                and transitions.allows("record_return_visit", staff, case),
+                "can_record": can_record and own_work is None,
+                # The reader resolved the case: refused, or (a supervisor) asked for a reason.
+                "own_work_refusal": own_work if can_record else None,
+                "needs_reason": can_record and own_work is None and staff.pk in services.resolvers(case),
                 "form": kwargs.get("form") or ReturnVisitForm(),
                 "no_answer_form": kwargs.get("no_answer_form") or NoAnswerForm(),
                 "outcomes": AttemptOutcome.choices,
@@ -118,9 +125,10 @@ class RecordReturnVisitView(ReturnVisitDetailView):
                     channel=d["channel"],
                     satisfaction=d["satisfaction"],
                     comments=d["comments"],
+                    override_reason=d["override_reason"],
                 )
             except ValidationError as exc:
-                form.add_error(None, "；".join(exc.messages))
+                attach_errors(form, exc)
             except (CaseConflict, transitions.CaseActionDenied) as exc:
                 messages.error(request, str(exc))
                 return HttpResponseRedirect(reverse("followups:detail", args=[visit.pk]))
@@ -155,7 +163,7 @@ class NoAnswerView(ReturnVisitDetailView):
                     _me(request), visit, form.cleaned_data["outcome"], form.cleaned_data["note"]
                 )
             except ValidationError as exc:
-                form.add_error(None, "；".join(exc.messages))
+                attach_errors(form, exc)
             except (CaseConflict, transitions.CaseActionDenied) as exc:
                 messages.error(request, str(exc))
                 return HttpResponseRedirect(reverse("followups:detail", args=[visit.pk]))

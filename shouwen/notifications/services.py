@@ -19,6 +19,7 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 
+from shouwen.core.retry import retry_on_lock
 from shouwen.core.sms import send_sms
 from shouwen.directory.models import Staff
 from shouwen.env import parse_time_range
@@ -165,8 +166,11 @@ def _hold_for_quiet_hours(channel: _Channel, now: datetime) -> int:
     resume = quiet_hours_end(now)
     if resume is None:
         return 0
-    return Notification.objects.filter(Q(**{channel.status: Delivery.PENDING}), urgent=False).update(
-        **{channel.status: Delivery.HELD, channel.after: resume}
+    return retry_on_lock(
+        lambda: Notification.objects.filter(Q(**{channel.status: Delivery.PENDING}), urgent=False).update(
+            **{channel.status: Delivery.HELD, channel.after: resume}
+        ),
+        what="hold for quiet hours",
     )
 
 
@@ -179,19 +183,30 @@ def _due_ids(channel: _Channel, now: datetime) -> list[int]:
 
 def _claim(channel: _Channel, pk: int, now: datetime) -> bool:
     """Take one copy for this worker; False when another worker took it first."""
-    claimed = Notification.objects.filter(channel.due(now), pk=pk).update(
-        **{channel.status: Delivery.SENDING, channel.sent_at: now}
+    claimed = retry_on_lock(
+        lambda: Notification.objects.filter(channel.due(now), pk=pk).update(
+            **{channel.status: Delivery.SENDING, channel.sent_at: now}
+        ),
+        what="claim a notification",
     )
     return claimed == 1
+
+
+def _mark(pk: int, **values: object) -> None:
+    """Record how sending a copy went; a locked database delays the record, it never changes it."""
+    retry_on_lock(lambda: Notification.objects.filter(pk=pk).update(**values), what="record a delivery")
 
 
 def _deliver_channel(channel: _Channel, now: datetime) -> dict[str, int]:
     """Send every due copy on one channel; return how many were sent and how many failed."""
     counts = {"sent": 0, "failed": 0, "held": _hold_for_quiet_hours(channel, now)}
     # Copies a dead worker left "sending" may or may not have gone out: failed, never sent twice.
-    counts["failed"] += Notification.objects.filter(
-        **{channel.status: Delivery.SENDING, f"{channel.sent_at}__lt": now - STALE_SENDING}
-    ).update(**{channel.status: Delivery.FAILED, channel.error: "worker stopped while sending"})
+    counts["failed"] += retry_on_lock(
+        lambda: Notification.objects.filter(
+            **{channel.status: Delivery.SENDING, f"{channel.sent_at}__lt": now - STALE_SENDING}
+        ).update(**{channel.status: Delivery.FAILED, channel.error: "worker stopped while sending"}),
+        what="fail stale copies",
+    )
     for pk in _due_ids(channel, now):
         if not _claim(channel, pk, now):
             continue
@@ -200,14 +215,12 @@ def _deliver_channel(channel: _Channel, now: datetime) -> dict[str, int]:
             channel.send(n)
         except Exception as exc:  # any gateway or SMTP error: record it and go on with the next one
             logger.warning("%s notification %s to %s failed: %s", channel.name, pk, n.recipient, exc)
-            Notification.objects.filter(pk=pk).update(
-                **{channel.status: Delivery.FAILED, channel.error: f"{type(exc).__name__}: {exc}"[:300]}
+            _mark(
+                pk, **{channel.status: Delivery.FAILED, channel.error: f"{type(exc).__name__}: {exc}"[:300]}
             )
             counts["failed"] += 1
             continue
-        Notification.objects.filter(pk=pk).update(
-            **{channel.status: Delivery.SENT, channel.sent_at: timezone.now(), channel.error: ""}
-        )
+        _mark(pk, **{channel.status: Delivery.SENT, channel.sent_at: timezone.now(), channel.error: ""})
         counts["sent"] += 1
     return counts
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from shouwen.cases import transitions
 from shouwen.cases.models import ACTIVE_STATUSES, Case, CaseEvent
+from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
 from shouwen.sla import deadlines
 from shouwen.sla.models import Deadline, DeadlineKind, DeadlinePolicy, DeadlineState, Pause, PauseReason
@@ -24,6 +25,8 @@ RETURN_VISIT_CATEGORIES = {"household_repair", "public_repair", "complaint"}
 @transaction.atomic
 def pause_case(staff: Staff, case: Case, *, reason: str, note: str) -> Pause:
     """Stop the clock for a reason from the list; paused time does not count against any deadline."""
+    note = (note or "").strip()
+    check_lengths({"note": (note, field_max(Pause, "note"))})
     case = Case.objects.select_for_update().select_related("estate").get(pk=case.pk)
     transitions.check("pause", staff, case)
     if reason not in PauseReason.values:
@@ -32,7 +35,7 @@ def pause_case(staff: Staff, case: Case, *, reason: str, note: str) -> Pause:
     if not note:
         raise ValidationError(_("暂停计时必须说明情况。"))
     now = timezone.now()
-    pause = Pause.objects.create(case=case, reason=reason, note=note[:200], started_at=now, started_by=staff)
+    pause = Pause.objects.create(case=case, reason=reason, note=note, started_at=now, started_by=staff)
     case.paused_since = now
     case.save(update_fields=["paused_since"])
     CaseEvent.objects.create(
@@ -49,6 +52,7 @@ def pause_case(staff: Staff, case: Case, *, reason: str, note: str) -> Pause:
 @transaction.atomic
 def resume_case(staff: Staff, case: Case, *, note: str = "") -> Case:
     """Start the clock again; every deadline moves on by the paused time."""
+    check_long(note=note)
     case = Case.objects.select_for_update().select_related("estate").get(pk=case.pk)
     transitions.check("resume", staff, case)
     now = timezone.now()

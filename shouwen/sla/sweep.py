@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shouwen.core.retry import retry_on_lock
 from shouwen.sla import deadlines
 from shouwen.sla.ladder import notify_level
 from shouwen.sla.models import Deadline, DeadlineState, Escalation
@@ -81,6 +82,17 @@ def _process(deadline: Deadline, now: datetime) -> bool:
     return True
 
 
+def _process_retrying(deadline: Deadline, now: datetime) -> bool:
+    """Process one deadline, again from the same start when the database was locked by another writer."""
+    level = deadline.level
+
+    def attempt() -> bool:
+        deadline.level = level  # _process moves it on before its transaction, which may not have run
+        return _process(deadline, now)
+
+    return retry_on_lock(attempt, what="deadline sweep")
+
+
 def sweep_deadlines(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
     """Escalate every running deadline whose next check has come (an index range scan)."""
     now = now or timezone.now()
@@ -100,5 +112,5 @@ def sweep_deadlines(now: datetime | None = None, batch: int = BATCH) -> dict[str
         after = (due[-1].next_check_at, due[-1].pk)  # type: ignore[assignment]
         for d in due:
             seen += 1
-            escalated += _process(d, now)
+            escalated += _process_retrying(d, now)
     return {"checked": seen, "escalated": escalated}

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from shouwen.cases.models import Case
-from shouwen.directory.models import Estate
+from shouwen.directory.models import Estate, Staff
 from shouwen.workorders import services
 
 TRADE_BY_WORD = {
@@ -41,6 +41,14 @@ def load_demo_work_orders(estate: Estate, limit: int = 30, seed: int = 2026) -> 
         .select_related("accountable")
         .order_by("-created_at")[:limit]
     )
+    # The desk opens the orders (WORKORDER_MANAGE) and sends the technician holding the case.
+    desk = (
+        Staff.objects.filter(estates=estate, is_active=True, roles__role__in=["front_desk", "cs_assistant"])
+        .order_by("staff_no")
+        .first()
+    )
+    if desk is None:
+        return 0
     made = 0
     for case in cases:
         tech = case.accountable
@@ -51,7 +59,7 @@ def load_demo_work_orders(estate: Estate, limit: int = 30, seed: int = 2026) -> 
         )
         with contextlib.suppress(ValidationError, PermissionDenied):
             order = services.create_work_order(
-                tech,
+                desk,
                 case,
                 trade=_trade(case.summary),
                 appointment_at=when,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwen.access.roles import ROLES, Cap
 from shouwen.cases.models import Attribution
+from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Estate, PublicArea, Staff
 from shouwen.workorders.models import Material, PaymentMethod, PhotoStage, Rating, Trade, Urgency
 
@@ -66,15 +67,22 @@ class WorkOrderCreateForm(CrewFields):
     appointment_at = forms.DateTimeField(label=_("预约上门时间"), required=False, widget=_datetime_widget())
     appointment_note = forms.CharField(label=_("预约说明"), max_length=200, required=False)
     description = forms.CharField(
-        label=_("报修内容"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("报修内容"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=LONG_TEXT_MAX,
     )
 
 
 class DiagnosisForm(forms.Form):
     """What is wrong, the repair plan and who is responsible."""
 
-    diagnosis = forms.CharField(label=_("故障诊断"), widget=forms.Textarea(attrs={"rows": 3}))
-    plan = forms.CharField(label=_("维修方案"), widget=forms.Textarea(attrs={"rows": 3}))
+    diagnosis = forms.CharField(
+        label=_("故障诊断"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT_MAX
+    )
+    plan = forms.CharField(
+        label=_("维修方案"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT_MAX
+    )
     responsibility = forms.ChoiceField(
         label=_("维修责任"), choices=[("", _("待确定"))] + list(Attribution.choices), required=False
     )
@@ -131,14 +139,24 @@ class SignatureForm(forms.Form):
     rating = forms.ChoiceField(
         label=_("住户评价"), choices=Rating.choices, initial=Rating.SATISFIED, widget=forms.RadioSelect
     )
-    opinion = forms.CharField(label=_("住户意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    opinion = forms.CharField(
+        label=_("住户意见"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=LONG_TEXT_MAX,
+    )
 
 
 class RefuseForm(forms.Form):
     """Why the resident would not sign."""
 
     reason = forms.CharField(label=_("拒签原因"), max_length=200)
-    opinion = forms.CharField(label=_("住户意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    opinion = forms.CharField(
+        label=_("住户意见"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=LONG_TEXT_MAX,
+    )
 
 
 class PaymentForm(forms.Form):
@@ -159,7 +177,9 @@ class PaymentForm(forms.Form):
 class ReasonForm(forms.Form):
     """A reason (cancel, rework)."""
 
-    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX
+    )
 
 
 class ReinspectForm(forms.Form):
@@ -187,9 +207,16 @@ class NightCallForm(forms.Form):
     public_area = forms.ModelChoiceField(
         label=_("或公共区域"), queryset=PublicArea.objects.none(), required=False
     )
-    content = forms.CharField(label=_("来电内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    content = forms.CharField(
+        label=_("来电内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT_MAX
+    )
     repaired_now = forms.BooleanField(label=_("已当场维修处理"), required=False)
-    answer = forms.CharField(label=_("处理情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    answer = forms.CharField(
+        label=_("处理情况"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=LONG_TEXT_MAX,
+    )
     morning_work_order = forms.BooleanField(label=_("开次日维修工作单"), required=False, initial=True)
     trade = forms.ChoiceField(
         label=_("工种"), choices=[("", _("按内容判断"))] + list(Trade.choices), required=False
@@ -216,6 +243,7 @@ class MoveInDefectsForm(CrewFields):
     )
     defects = forms.CharField(
         label=_("验收问题（每行一项）"),
+        max_length=LONG_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("主卧窗户渗水\n卫生间地漏返味")}),
     )
 

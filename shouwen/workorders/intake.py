@@ -21,7 +21,7 @@ from shouwen.cases import services as case_services
 from shouwen.cases.models import Attribution, Category, Channel, Contact
 from shouwen.directory.models import Estate, Occupancy, OccupancyRole, PublicArea, Resident, Staff, Unit
 from shouwen.workorders.models import Trade, Urgency, WorkOrder
-from shouwen.workorders.services import create_work_order
+from shouwen.workorders.services import create_work_order, schedule_night_work_order
 
 # A night call may be registered late, but not from the future nor from before the last shift.
 NIGHT_CALL_LOOKBACK = timedelta(hours=24)
@@ -62,7 +62,6 @@ class NightCall:
     work_order: WorkOrder | None = None
 
 
-@transaction.atomic
 def register_night_call(
     staff: Staff,
     *,
@@ -85,9 +84,9 @@ def register_night_call(
     now = timezone.now()
     called_at = called_at or now
     if called_at > now + CLOCK_SKEW:
-        raise ValidationError(_("来电时间不能晚于现在。"))
+        raise ValidationError({"called_at": [_("来电时间不能晚于现在。")]})
     if called_at < now - NIGHT_CALL_LOOKBACK:
-        raise ValidationError(_("来电时间不能早于 24 小时前，请改为补登记事项。"))
+        raise ValidationError({"called_at": [_("来电时间不能早于 24 小时前，请改为补登记事项。")]})
     if not category:
         category = (
             Category.PUBLIC_REPAIR if public_area is not None and unit is None else Category.HOUSEHOLD_REPAIR
@@ -96,7 +95,8 @@ def register_night_call(
         raise ValidationError(_("已当场处理的来电不需要次日工作单。"))
     if repaired_now:
         answer = answer.strip() or _("夜间值班维修员已当场处理。")
-    contact = case_services.register_contact(
+    # Checked and cut for search before the transaction opens.
+    draft = case_services.prepare_contact(
         staff,
         estate=estate,
         channel=Channel.NIGHT_LOG,
@@ -111,15 +111,30 @@ def register_night_call(
         answer=answer,
         received_at=called_at,
     )
+    return _save_night_call(
+        staff, draft, morning_work_order=morning_work_order, trade=trade, urgency=urgency, called_at=called_at
+    )
+
+
+@transaction.atomic
+def _save_night_call(
+    staff: Staff,
+    draft: case_services.ContactDraft,
+    *,
+    morning_work_order: bool,
+    trade: str,
+    urgency: str,
+    called_at: datetime,
+) -> NightCall:
+    contact = case_services.save_contact(draft)
     order = None
     if morning_work_order and contact.case is not None:
-        order = create_work_order(
+        order = schedule_night_work_order(
             staff,
             contact.case,
-            trade=trade or guess_trade(content),
+            trade=trade or guess_trade(draft.content),
             urgency=urgency,
             appointment_at=next_morning(called_at),
-            appointment_note=_("夜间来电，已告知住户次日安排维修"),
             night_call_at=called_at,
         )
     return NightCall(contact=contact, work_order=order)
@@ -134,7 +149,6 @@ def _owner(unit: Unit) -> Resident | None:
     return occupancy.resident if occupancy else None
 
 
-@transaction.atomic
 def register_move_in_defects(
     staff: Staff,
     unit: Unit,
@@ -151,19 +165,33 @@ def register_move_in_defects(
         raise ValidationError(_("请至少填写一项验收问题。"))
     estate = unit.building.estate
     owner = _owner(unit)
-    orders = []
-    for text in items:
-        contact = case_services.register_contact(
+    # Every defect checked and cut for search before the transaction opens.
+    drafts = [
+        case_services.prepare_contact(
             staff,
             estate=estate,
             channel=Channel.VISIT,
             category=Category.HOUSEHOLD_REPAIR,
             content=_("入住验收问题：%(text)s") % {"text": text},
-            caller_name=owner.name if owner else "",
+            caller_name=owner.name[: Contact._meta.get_field("caller_name").max_length] if owner else "",
             resident=owner,
             unit=unit,
         )
-        case = contact.case
+        for text in items
+    ]
+    return _save_move_in_defects(staff, drafts, items, technicians)
+
+
+@transaction.atomic
+def _save_move_in_defects(
+    staff: Staff,
+    drafts: Sequence[case_services.ContactDraft],
+    items: Sequence[str],
+    technicians: Sequence[Staff],
+) -> list[WorkOrder]:
+    orders = []
+    for draft, text in zip(drafts, items, strict=True):
+        case = case_services.save_contact(draft).case
         assert case is not None  # not answered on the spot, so it opened a case
         case_services.record_attribution(
             staff, case, attribution=Attribution.DEVELOPER, note=_("入住验收发现，开发商遗留问题")

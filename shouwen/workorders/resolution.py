@@ -27,6 +27,15 @@ def outstanding(case: Case) -> QuerySet[WorkOrder]:
     )
 
 
+# The summary names each order's plan in short: the whole plan stays on the work order, and the
+# summary is segmented for search inside the transaction that completes the last order.
+PLAN_EXCERPT = 300
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= PLAN_EXCERPT else text[: PLAN_EXCERPT - 1] + "…"
+
+
 def resolution_summary(case: Case) -> str:
     """Return the case's result as written from its work orders (for resolve_case)."""
     lines = []
@@ -43,7 +52,7 @@ def resolution_summary(case: Case) -> str:
             % {
                 "number": order.number,
                 "trade": order.get_trade_display(),
-                "plan": order.plan or order.diagnosis,
+                "plan": _excerpt(order.plan or order.diagnosis),
                 "names": names,
                 "at": timezone.localtime(order.done_at).strftime("%m-%d %H:%M") if order.done_at else "",
                 "charge": charge,

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from shouwen.cases import services as case_services
 from shouwen.cases.models import Attribution, Case
+from shouwen.cases.transitions import CaseActionDenied
+from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
 from shouwen.workorders import transitions
 from shouwen.workorders.models import (
@@ -168,6 +170,9 @@ def _create(
     night_call_at: datetime | None = None,
     plan: str = "",
 ) -> WorkOrder:
+    appointment_note = (appointment_note or "").strip()
+    check_lengths({"appointment_note": (appointment_note, field_max(WorkOrder, "appointment_note"))})
+    check_long(description=description)
     if trade not in Trade.values:
         raise ValidationError(_("请选择工种。"))
     if urgency not in Urgency.values:
@@ -188,7 +193,7 @@ def _create(
         trade=trade,
         urgency=urgency,
         appointment_at=appointment_at,
-        appointment_note=appointment_note.strip()[:200],
+        appointment_note=appointment_note,
         description=(description or case.origin.content).strip(),
         created_by=staff,
         created_at=now,
@@ -257,6 +262,28 @@ def create_work_order(
         description=description,
         needs_reinspection=needs_reinspection,
         responsibility=responsibility,
+        night_call_at=night_call_at,
+    )
+
+
+@transaction.atomic
+def schedule_night_work_order(
+    staff: Staff, case: Case, *, trade: str, urgency: str, appointment_at: datetime, night_call_at: datetime
+) -> WorkOrder:
+    """Open the morning work order of a night call, by the night technician who registered it."""
+    case = Case.objects.select_related("estate", "accountable", "origin").get(pk=case.pk)
+    refusal = transitions.night_order_refusal(staff, case)
+    if refusal is not None:
+        raise CaseActionDenied(refusal)
+    return _create(
+        staff,
+        case,
+        trade=trade,
+        urgency=urgency,
+        appointment_at=appointment_at,
+        appointment_note=_("夜间来电，已告知住户次日安排维修"),
+        technicians=(),
+        description="",
         night_call_at=night_call_at,
     )
 
@@ -331,6 +358,7 @@ def record_diagnosis(
     version: int | None = None,
 ) -> WorkOrder:
     """Record what is wrong, the repair plan (维修方案) and who is responsible."""
+    check_long(diagnosis=diagnosis, plan=plan)
     order = _lock(order, version)
     transitions.check("diagnose", staff, order)
     order.diagnosis = _required(diagnosis, _("请填写故障诊断。"))
@@ -420,6 +448,9 @@ def set_charge(
     version: int | None = None,
 ) -> WorkOrder:
     """Set the labour and decide paid (有偿) or warranty; going against the proposal needs a reason."""
+    check_lengths(
+        {"override_reason": ((override_reason or "").strip(), field_max(WorkOrder, "paid_override_reason"))}
+    )
     order = _lock(order, version)
     transitions.check("set_charge", staff, order)
     labour_d = to_decimal(labour, label=_("人工费"))
@@ -431,7 +462,7 @@ def set_charge(
         proposal = propose_charge(order)
         proposed, why = proposal.paid, proposal.reason
     decided = proposed if paid is None else paid
-    reason = (override_reason or "").strip()[:200]
+    reason = (override_reason or "").strip()
     if decided != proposed and not reason:
         raise ValidationError(
             _("系统建议%(proposal)s（%(why)s）；改为%(decided)s必须填写原因。")
@@ -521,6 +552,7 @@ def sign_work_order(
     version: int | None = None,
 ) -> WorkOrder:
     """Keep the resident's signature (a PNG drawn on the phone) with the time and their opinion."""
+    check_long(opinion=opinion)
     order = _lock(order, version)
     transitions.check("sign", staff, order)
     if rating and rating not in Rating.values:
@@ -540,9 +572,11 @@ def refuse_signature(
     staff: Staff, order: WorkOrder, *, reason: str, opinion: str = "", version: int | None = None
 ) -> WorkOrder:
     """Record that the resident refused to sign, and why (the job stays done)."""
+    check_lengths({"reason": ((reason or "").strip(), field_max(WorkOrder, "signature_refused_reason"))})
+    check_long(opinion=opinion)
     order = _lock(order, version)
     transitions.check("refuse_signature", staff, order)
-    order.signature_refused_reason = _required(reason, _("请填写住户拒签的原因。"))[:200]
+    order.signature_refused_reason = _required(reason, _("请填写住户拒签的原因。"))
     order.resident_opinion = opinion.strip()
     event(order, staff, "refuse_signature", order.signature_refused_reason)
     _save(order, "signature_refused_reason", "resident_opinion")
@@ -560,6 +594,7 @@ def record_payment(
     version: int | None = None,
 ) -> WorkOrder:
     """Record the resident's payment of a paid job: method, amount (the total) and receipt number."""
+    check_lengths({"receipt_no": ((receipt_no or "").strip(), field_max(WorkOrder, "receipt_no"))})
     order = _lock(order, version)
     transitions.check("record_payment", staff, order)
     if method not in PaymentMethod.values:
@@ -571,7 +606,7 @@ def record_payment(
         )
     order.payment_method = method
     order.payment_amount = order.total
-    order.receipt_no = _required(receipt_no, _("请填写收据号或交易单号。"))[:40]
+    order.receipt_no = _required(receipt_no, _("请填写收据号或交易单号。"))
     order.paid_at = timezone.now()
     order.payment_recorded_by = staff
     event(
@@ -593,6 +628,7 @@ def cancel_work_order(
     staff: Staff, order: WorkOrder, *, reason: str, version: int | None = None
 ) -> WorkOrder:
     """Cancel an order with a reason (it stays on record); the case may then be finished."""
+    check_long(reason=reason)
     order = _lock(order, version)
     transitions.check("cancel", staff, order)
     order.cancel_reason = _required(reason, _("取消工作单必须填写原因。"))
@@ -615,6 +651,7 @@ def rework(
     version: int | None = None,
 ) -> WorkOrder:
     """Open a rework order linked to a done one (e.g. the return visit found it unsolved)."""
+    check_long(reason=reason)
     order = _lock(order, version)
     transitions.check("rework", staff, order)
     reason = _required(reason, _("返工必须填写原因。"))
@@ -648,6 +685,8 @@ def reinspect(
     version: int | None = None,
 ) -> WorkOrder:
     """Open a re-inspection (复检) linked to a done order, to check it with the resident who then signs."""
+    note = (note or "").strip()
+    check_lengths({"note": (note, field_max(WorkOrder, "appointment_note"))})
     order = _lock(order, version)
     transitions.check("reinspect", staff, order)
     reopen_if_resolved(staff, order.case, _("安排复检"))

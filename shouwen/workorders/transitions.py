@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from shouwen.access.permissions import can
 from shouwen.access.roles import Cap
 from shouwen.access.scope import can_see_estate
-from shouwen.cases.models import ACTIVE_STATUSES, REPAIR_CATEGORIES, Case, CaseStatus
+from shouwen.cases.models import ACTIVE_STATUSES, REPAIR_CATEGORIES, Case, CaseStatus, Channel
 from shouwen.cases.transitions import CaseActionDenied
-from shouwen.directory.models import DepartmentKind, Staff
+from shouwen.directory.models import Staff
 from shouwen.workorders.models import OPEN_STATES, OrderKind, State, WorkOrder
 
 S = State
@@ -28,8 +28,20 @@ class Who:
     """Who may take an action."""
 
     TECHNICIAN = "technician"  # a technician on the order (anyone with WORKORDER_WORK while it has nobody)
-    DISPATCHER = "dispatcher"  # the desk and supervisors, the case's accountable person, engineering staff
+    DISPATCHER = "dispatcher"  # whoever may manage work orders (WORKORDER_MANAGE) in the estate
     CREW_OR_DISPATCHER = "crew_or_dispatcher"
+
+
+# The capabilities (from the roles table) each kind of actor needs; a technician must also be on the
+# order. Being the case's accountable person or working in the engineering department grants nothing
+# more: technicians take their own steps only, the steering of orders is WORKORDER_MANAGE's.
+WHO_CAPS: dict[str, frozenset[str]] = {
+    Who.TECHNICIAN: frozenset({Cap.WORKORDER_WORK}),
+    Who.DISPATCHER: frozenset({Cap.WORKORDER_MANAGE}),
+    Who.CREW_OR_DISPATCHER: frozenset({Cap.WORKORDER_WORK, Cap.WORKORDER_MANAGE}),
+}
+# Opening a work order for a case (001 报修接待 ②③: the service desk sends the technicians).
+CREATE_CAPS = WHO_CAPS[Who.DISPATCHER]
 
 
 @dataclass(frozen=True)
@@ -149,24 +161,23 @@ def crew_ids(order: WorkOrder) -> set[int]:
     return set(order.crew.filter(removed_at__isnull=True).values_list("staff_id", flat=True))
 
 
+def caps_for(code: str) -> frozenset[str]:
+    """Return the capabilities of which one is needed for action ``code`` ("create": opening an order)."""
+    return CREATE_CAPS if code == "create" else WHO_CAPS[ACTIONS[code].who]
+
+
+def _has_any(staff: Staff, caps: frozenset[str]) -> bool:
+    return any(can(staff.user, cap) for cap in caps)
+
+
 def is_dispatcher(staff: Staff, case: Case) -> bool:
     """Return whether the staff member may open and steer work orders of the case."""
-    if not _serves(staff, case.estate_id):
-        return False
-    if can(staff.user, Cap.WORKORDER_MANAGE) or case.accountable_id == staff.pk:
-        return True
-    # Engineering staff dispatch their own department's work (the night technician, the head).
-    department = staff.department
-    return (
-        can(staff.user, Cap.WORKORDER_WORK)
-        and department is not None
-        and department.kind == DepartmentKind.ENGINEERING
-    )
+    return _serves(staff, case.estate_id) and _has_any(staff, WHO_CAPS[Who.DISPATCHER])
 
 
 def is_technician(staff: Staff, order: WorkOrder) -> bool:
     """Return whether the staff member may do the technician's steps on the order."""
-    if not _serves(staff, order.case.estate_id) or not can(staff.user, Cap.WORKORDER_WORK):
+    if not _serves(staff, order.case.estate_id) or not _has_any(staff, WHO_CAPS[Who.TECHNICIAN]):
         return False
     crew = crew_ids(order)
     return staff.pk in crew or (not crew and order.state == S.CREATED)
@@ -240,6 +251,27 @@ def creation_refusal(staff: Staff, case: Case) -> str | None:
         }
     if not is_dispatcher(staff, case):
         return gettext("您不能为事项 %(number)s 开维修工作单。") % {"number": case.number}
+    return None
+
+
+def night_order_refusal(staff: Staff, case: Case) -> str | None:
+    """Return why ``staff`` may not schedule the morning work order of a night call, or None.
+
+    The night-duty technician registers the calls of the night and schedules what cannot be
+    repaired at once for the morning (001 值班制度 四–五): only for a call they registered
+    themselves and still hold, still open, with no work order yet.
+    """
+    if case.category not in REPAIR_CATEGORIES or case.status != CaseStatus.OPEN:
+        return gettext("只有处理中的报修事项可以安排次日工作单。")
+    if not (
+        _serves(staff, case.estate_id)
+        and _has_any(staff, WHO_CAPS[Who.TECHNICIAN])
+        and case.first_contact_id == staff.pk
+        and case.accountable_id == staff.pk
+        and case.origin.channel == Channel.NIGHT_LOG
+        and not WorkOrder.objects.filter(case=case).exists()
+    ):
+        return gettext("次日工作单只能由登记该夜间来电的值班维修人员安排。")
     return None
 
 

@@ -19,6 +19,7 @@ from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset
 from shouwen.cases.models import Case
 from shouwen.cases.transitions import CaseActionDenied
+from shouwen.core.forms import attach_errors
 from shouwen.core.params import parse_id
 from shouwen.directory.models import Estate
 from shouwen.workorders import forms as wo_forms
@@ -156,7 +157,7 @@ class MoveInDefectsView(CapabilityRequiredMixin, TemplateView):
                     staff, unit, form.defect_lines(), technicians=form.technicians()
                 )
             except ValidationError as exc:
-                form.add_error(None, error_text(exc))
+                attach_errors(form, exc, aliases={"content": "defects"})
             except CaseActionDenied as exc:
                 form.add_error(None, str(exc))
             else:

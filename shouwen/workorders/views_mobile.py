@@ -23,6 +23,7 @@ from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset, staff_of
 from shouwen.cases.models import CaseEvent
 from shouwen.cases.transitions import CaseActionDenied
+from shouwen.core.forms import attach_errors
 from shouwen.core.params import parse_id
 from shouwen.directory.models import Estate, Staff, Unit
 from shouwen.directory.search import find_units, parse_unit_shorthand
@@ -375,7 +376,7 @@ class NightCallView(CapabilityRequiredMixin, TemplateView):
                     urgency=d["urgency"],
                 )
             except ValidationError as exc:
-                form.add_error(None, error_text(exc))
+                attach_errors(form, exc)  # at the field it names (来电时间, 来电内容 …)
             except CaseActionDenied as exc:
                 form.add_error(None, str(exc))
             else:

@@ -35,6 +35,7 @@ from shouwen.cases.models import (
     Responsibility,
     Severity,
 )
+from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
 from shouwen.procedures.models import ChecklistItem, Procedure
 from shouwen.sla.models import Deadline, PauseReason
@@ -170,7 +171,7 @@ class ContactRegistrationSerializer(serializers.Serializer):
     estate = ScopedPrimaryKeyRelatedField(queryset=Estate.objects.all())
     channel = serializers.ChoiceField(choices=Channel.choices)
     category = serializers.ChoiceField(choices=Category.choices)
-    content = serializers.CharField(help_text=gettext_lazy("来电来访内容"))
+    content = serializers.CharField(help_text=gettext_lazy("来电来访内容"), max_length=LONG_TEXT_MAX)
     caller_name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     caller_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     resident = ScopedPrimaryKeyRelatedField(
@@ -184,14 +185,14 @@ class ContactRegistrationSerializer(serializers.Serializer):
     )
     location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     answered_on_spot = serializers.BooleanField(required=False, default=False)
-    answer = serializers.CharField(required=False, allow_blank=True, default="")
+    answer = serializers.CharField(required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False, allow_blank=True, default="")
     complained_party = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     complained_department = ScopedPrimaryKeyRelatedField(
         queryset=Department.objects.all(), required=False, allow_null=True, default=None
     )
-    incident = serializers.CharField(required=False, allow_blank=True, default="")
-    demand = serializers.CharField(required=False, allow_blank=True, default="")
+    incident = serializers.CharField(required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX)
+    demand = serializers.CharField(required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX)
     preferred_time = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     procedure = serializers.PrimaryKeyRelatedField(
         queryset=Procedure.objects.filter(active=True), required=False, allow_null=True, default=None
@@ -202,7 +203,12 @@ class ContactRegistrationSerializer(serializers.Serializer):
         default=list,
         help_text=gettext_lazy("住户已带来的资料（手续所需资料的编号）"),
     )
-    received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    received_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy("接待时间；不填为现在。补登记最早可到若干天前（默认 31 天），不能晚于现在"),
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """Check that the documents ticked belong to the chosen procedure."""
@@ -559,15 +565,15 @@ class CaseDetailSerializer(CaseListSerializer):
 # ---------------------------------------------------------------- action requests
 
 
-def _text(help_text: StrOrPromise | None = None, max_length: int | None = None) -> serializers.CharField:
+def _text(help_text: StrOrPromise | None = None, max_length: int = LONG_TEXT_MAX) -> serializers.CharField:
     # Texts are optional here: the service refuses a missing one with its own message.
-    # A max_length (the model field's) refuses a text that would otherwise be cut short when saved.
+    # The same limit as the service's (the model field's for short texts), so the client sees it first.
     return serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
         help_text=help_text,
-        max_length=max_length,  # type: ignore[arg-type]  # DRF takes None (no limit); its stubs do not say so
+        max_length=max_length,
     )
 
 

@@ -16,6 +16,7 @@ from shouwen.access.masking import mask_id_number, mask_phone
 from shouwen.access.models import PersonalDataAccess
 from shouwen.access.roles import ROLES
 from shouwen.api.serializers.base import ScopedModelSerializer
+from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import (
     Building,
     Department,
@@ -28,7 +29,7 @@ from shouwen.directory.models import (
     Unit,
 )
 from shouwen.directory.phones import validate_phone
-from shouwen.directory.services import create_resident, set_resident_phones
+from shouwen.directory.services import check_resident_texts, create_resident, set_resident_phones
 
 
 class EstateSerializer(ScopedModelSerializer):
@@ -140,6 +141,7 @@ class ResidentSerializer(ScopedModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"notes": {"max_length": LONG_TEXT_MAX}}
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_phones_masked(self, obj: Resident) -> list[str]:
@@ -178,6 +180,15 @@ class ResidentSerializer(ScopedModelSerializer):
     def validate_id_number(self, value: str) -> str:
         """Strip spaces and upper-case the check letter (X) of an ID number."""
         return value.replace(" ", "").upper()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Apply the directory's text limits (the same for a new resident and a change)."""
+        attrs = super().validate(attrs)
+        try:
+            check_resident_texts(**{k: attrs[k] for k in ("name", "id_number", "notes") if k in attrs})
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Resident:
         return create_resident(

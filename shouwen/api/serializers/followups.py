@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from shouwen.access.masking import mask_phone
 from shouwen.api.serializers.cases import StaffRefSerializer
+from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.followups.models import (
     AttemptOutcome,
     ReturnVisit,
@@ -74,6 +75,8 @@ class ReturnVisitSerializer(serializers.ModelSerializer):
             "satisfaction",
             "satisfaction_display",
             "comments",
+            "by_resolver",
+            "by_resolver_reason",
         ]
         read_only_fields = fields
 
@@ -99,7 +102,20 @@ class RecordReturnVisitSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=VisitChannel.choices, help_text=gettext_lazy("回访方式"))
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, help_text=gettext_lazy("满意度"))
     comments = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text=gettext_lazy("住户意见（不满意时必填）")
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=LONG_TEXT_MAX,
+        help_text=gettext_lazy("住户意见（不满意时必填）"),
+    )
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text=gettext_lazy(
+            "处理过该事项的人不能回访；主管确需本人回访时填写原因（该回访将标记为处理人本人回访）"
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from shouwen.access.scope import staff_of
 from shouwen.api.serializers.base import ScopedPrimaryKeyRelatedField
 from shouwen.api.serializers.cases import StaffRefSerializer
 from shouwen.cases.models import Attribution, Case
+from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Staff
 from shouwen.workorders import transitions
 from shouwen.workorders.models import (
@@ -212,12 +213,15 @@ def _version() -> serializers.IntegerField:
     return serializers.IntegerField(required=False, allow_null=True, default=None, help_text=VERSION_HELP)
 
 
-def _text(help_text: Any = "", required: bool = True) -> serializers.CharField:
+def _text(
+    help_text: Any = "", required: bool = True, max_length: int = LONG_TEXT_MAX
+) -> serializers.CharField:
     return serializers.CharField(
         required=required,
         allow_blank=not required,
         default="" if not required else serializers.empty,
         help_text=help_text,
+        max_length=max_length,
     )
 
 
@@ -245,7 +249,7 @@ class WorkOrderCreateSerializer(serializers.Serializer):
     technicians = ScopedPrimaryKeyRelatedField(
         queryset=Staff.objects.all(), many=True, required=False, default=list
     )
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = _text(required=False)
 
 
 class VersionSerializer(serializers.Serializer):
@@ -303,15 +307,15 @@ class SignatureSerializer(VersionSerializer):
     """The resident's signature as a PNG data URL (data:image/png;base64,…), opinion and rating."""
 
     signature = serializers.CharField(help_text=gettext_lazy("PNG 图片的 data URL"))
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+    opinion = _text(required=False)
     rating = serializers.ChoiceField(choices=Rating.choices, required=False, allow_blank=True, default="")
 
 
 class RefuseSignatureSerializer(VersionSerializer):
     """Why the resident would not sign."""
 
-    reason = _text(gettext_lazy("拒签原因（必填）"))
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = _text(gettext_lazy("拒签原因（必填）"), max_length=200)
+    opinion = _text(required=False)
 
 
 class PaymentSerializer(VersionSerializer):

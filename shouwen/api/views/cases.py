@@ -183,9 +183,11 @@ class CaseServiceViewSet(ScopedGenericViewSet):
     def register(self, serializer_class: type[serializers.Serializer]) -> tuple[Contact, bool]:
         """Register the request's contact once per Idempotency-Key; return it and whether it is new."""
         staff = self.acting_staff()
+        # Checked and cut for search before the registration's transaction opens.
+        draft = services.prepare_contact(staff, **self.params(serializer_class))
 
         def register() -> Contact:
-            return services.register_contact(staff, **self.params(serializer_class))
+            return services.save_contact(draft)
 
         key = self.request.headers.get("Idempotency-Key")
         if key is None:

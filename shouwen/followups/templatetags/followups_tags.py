@@ -11,6 +11,7 @@ from shouwen.cases import transitions
 from shouwen.cases.models import Case
 from shouwen.cases.services import RETURN_VISIT_CATEGORIES
 from shouwen.followups.models import VisitStatus
+from shouwen.followups.services import own_work_refusal
 
 register = template.Library()
 
@@ -29,6 +30,9 @@ def return_visits_of(context: dict[str, Any], case: Case) -> dict[str, Any] | No
     request = context.get("request")
     staff = staff_of(request.user) if request is not None else None
     can_record = (
-        pending is not None and staff is not None and transitions.allows("record_return_visit", staff, case)
+        pending is not None
+        and staff is not None
+        and transitions.allows("record_return_visit", staff, case)
+        and own_work_refusal(staff, case) is None  # whoever resolved it leaves the visit to a colleague
     )
     return {"rounds": rounds, "pending": pending, "can_record": can_record}

@@ -1241,8 +1241,8 @@ class Generator:
             contact.location,
             contact.incident,
             contact.demand,
-            case.resolution,
             self.category_label[case.category],
+            case.resolution,  # last, as in refresh_search_text: resolving again re-cuts only it
         )
         self.counts[f"cases_{case.category}"] += 1
         self.counts[f"status_{case.status}"] += 1
