@@ -7,11 +7,12 @@ from typing import Any, ClassVar
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import ValidationError
 
 from shouwen.access.permissions import HasCapability
 from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset
+from shouwen.api.exceptions import LimitReached
 from shouwen.core.params import parse_id
 from shouwen.directory.search import NumberLookup, number_lookup, record_number_lookup
 
@@ -65,7 +66,7 @@ class ScopedGenericViewSet(viewsets.GenericViewSet[Any]):
         visible = scope_queryset(Resident.objects.all(), self.request.user)
         record_number_lookup(self.request.user, lookup, visible, self.request.META.get("REMOTE_ADDR"))
         if lookup is not None and lookup.over_limit:
-            raise Throttled(wait=lookup.retry_after, detail=lookup.message())
+            raise LimitReached(lookup.message(), lookup.retry_after)
         if lookup is not None and lookup.refused:
             raise ValidationError({"q": [lookup.message()]})
         return lookup
