@@ -39,8 +39,9 @@ typecheck: $(VENV)/.installed-dev
 migrations-check: $(VENV)/.installed-dev
 	$(BIN)/shouwen makemigrations --check --dry-run
 
+# PYTEST_ARGS passes options through, e.g. PYTEST_ARGS='-m "not once"'.
 pytest: $(VENV)/.installed-dev browser
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck migrations-check pytest
 
