@@ -39,6 +39,7 @@ from shouwen.cases.models import (
     Responsibility,
 )
 from shouwen.cases.search import segment_for_index
+from shouwen.core.actions import Conflict
 from shouwen.core.textlimits import LONG_TEXT_MAX, check_lengths, check_long, field_max
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
 from shouwen.directory.phones import normalize_phone
@@ -77,7 +78,7 @@ def classify_repair(text: str) -> str:
     return "other"
 
 
-class CaseConflict(Exception):
+class CaseConflict(Conflict):
     """The case changed under the request (e.g. the handover was already accepted): answer 409."""
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +22,7 @@ from shouwen.access.scope import scope_queryset, signed_in, staff_of
 from shouwen.cases import forms as case_forms
 from shouwen.cases import queries, services, transitions
 from shouwen.cases.models import ACTIVE_STATUSES, Case, Contact, Handover
+from shouwen.core.action_views import ActionPostView, forms_for
 from shouwen.core.forms import attach_errors
 from shouwen.core.params import parse_id
 from shouwen.core.textlimits import LONG_TEXT_MAX
@@ -326,7 +325,7 @@ class CaseDetailView(CapabilityRequiredMixin, TemplateView):
                 "contacts": case.contacts.select_related("registered_by").order_by("received_at", "pk"),
                 "actions": actions,
                 "codes": codes,
-                "forms": _action_forms(case, codes),
+                "forms": forms_for(actions, case),
                 "is_active": case.status in ACTIVE_STATUSES,
                 "text_max": LONG_TEXT_MAX,
                 "deadlines": case.deadlines.select_related("policy").order_by("started_at", "pk"),
@@ -336,158 +335,17 @@ class CaseDetailView(CapabilityRequiredMixin, TemplateView):
         return ctx
 
 
-def _action_forms(case: Case, codes: set[str]) -> dict[str, forms.Form]:
-    """Build an empty form for every action the person may take now."""
-    builders: dict[str, Callable[[], forms.Form]] = {
-        "hand_over": lambda: case_forms.HandOverForm(case=case),
-        "reassign": lambda: case_forms.ReassignForm(case=case),
-        "keep_in_stead": lambda: case_forms.KeepForm(case=case),
-        "record_attribution": lambda: case_forms.AttributionForm(
-            initial={"attribution": case.attribution or "undetermined", "note": case.attribution_note}
-        ),
-        "record_visit": lambda: case_forms.VisitForm(),
-        "tick_documents": lambda: case_forms.DocumentsForm(case=case),
-        "give_notice": lambda: case_forms.NoticeForm(),
-        "attach": lambda: case_forms.AttachmentForm(),
-        "pause": lambda: case_forms.PauseForm(),
-    }
-    return {code: build() for code, build in builders.items() if code in codes}
-
-
-# Each action: the form it needs and how its cleaned data calls the service.
-def _run_action(code: str, staff: Any, case: Case, request: HttpRequest) -> str:
-    """Validate the action's form and call its service; return a success message."""
-    post, files = request.POST, request.FILES
-    pending = transitions.pending_handover(case)
-
-    def text(required: bool = True) -> str:
-        form = case_forms.TextForm(post) if required else case_forms.OptionalTextForm(post)
-        if not form.is_valid():
-            if not (post.get("text") or "").strip():
-                raise ValidationError(_("请填写内容。"))
-            raise ValidationError(list(form.errors["text"]))
-        return str(form.cleaned_data["text"])
-
-    def need_pending() -> Handover:
-        if pending is None:
-            raise services.CaseConflict(_("该转办已被处理，请刷新页面。"))
-        return pending
-
-    def valid(form: forms.Form) -> dict[str, Any]:
-        if not form.is_valid():
-            raise ValidationError(
-                [
-                    f"{form.fields[f].label if f in form.fields else ''}{e}"
-                    for f, errs in form.errors.items()
-                    for e in errs
-                ]
-            )
-        return form.cleaned_data
-
-    if code == "hand_over":
-        d = valid(case_forms.HandOverForm(post, case=case))
-        services.hand_over(
-            staff, case, to_department=d["to_department"], to_staff=d["to_staff"], note=d["note"]
-        )
-        return _("已转办，等待对方接收；接收前您仍是责任人。")
-    if code == "accept_handover":
-        services.accept_handover(staff, need_pending())
-        return _("已接收，您现在是该事项的责任人。")
-    if code == "return_handover":
-        services.return_handover(staff, need_pending(), reason=text())
-        return _("已退回。")
-    if code == "cancel_handover":
-        services.cancel_handover(staff, need_pending(), reason=text(required=False))
-        return _("已撤回转办。")
-    if code == "keep_in_stead":
-        d = valid(case_forms.KeepForm(post, case=case))
-        services.keep_in_stead(staff, case, department=d["department"], note=d["note"])
-        return _("已记录先行接收。")
-    if code == "request_assignment":
-        services.request_assignment(staff, case, note=text())
-        return _("已请领导指派处理人。")
-    if code == "reassign":
-        d = valid(case_forms.ReassignForm(post, case=case))
-        services.reassign(staff, case, to_staff=d["to_staff"], note=d["note"])
-        return _("已指派处理人。")
-    if code == "record_attribution":
-        d = valid(case_forms.AttributionForm(post))
-        services.record_attribution(staff, case, attribution=d["attribution"], note=d["note"])
-        return _("已记录责任归属。")
-    if code == "record_visit":
-        d = valid(case_forms.VisitForm(post))
-        services.record_visit(staff, case, channel=d["channel"], content=d["text"])
-        return _("已登记本次来电来访。")
-    if code == "tick_documents":
-        d = valid(case_forms.DocumentsForm(post, case=case))
-        services.tick_documents(staff, case, item_ids=[int(i) for i in d["items"]])
-        return _("已核对资料。")
-    if code == "give_notice":
-        d = valid(case_forms.NoticeForm(post))
-        services.give_one_time_notice(staff, case, channel=d["channel"])
-        return _("已记录一次性告知。")
-    if code == "accept_for_processing":
-        services.accept_for_processing(staff, case, override_reason=text(required=False))
-        return _("已受理办理。")
-    if code in ("add_note", "add_message"):
-        services.add_note(staff, case, text=text(), to_resident=code == "add_message")
-        return _("已保存。")
-    if code == "attach":
-        d = valid(case_forms.AttachmentForm(post, files))
-        services.add_attachment(staff, case, upload=d["upload"])
-        return _("已上传附件。")
-    if code == "resolve":
-        services.resolve_case(staff, case, resolution=text())
-        return _("已记录处理结果。")
-    if code == "reopen":
-        services.reopen_case(staff, case, reason=text())
-        return _("已重新打开。")
-    if code == "close":
-        services.close_case(staff, case, note=text(required=False))
-        return _("已办结。")
-    if code == "decline":
-        services.decline_case(staff, case, explanation=text())
-        return _("已婉拒并记录理由。")
-    if code == "void":
-        services.void_case(staff, case, reason=text())
-        return _("已作废，记录保留。")
-    if code == "pause":
-        from shouwen.sla.services import pause_case
-
-        d = valid(case_forms.PauseForm(post))
-        pause_case(staff, case, reason=d["reason"], note=d["note"])
-        return _("已暂停计时，暂停期间不计入时限。")
-    if code == "resume":
-        from shouwen.sla.services import resume_case
-
-        resume_case(staff, case, note=text(required=False))
-        return _("已恢复计时，各项时限已顺延。")
-    if code == "send_receipt":
-        services.send_receipt(staff, case)
-        return _("回执短信已发送。")
-    raise Http404(code)
-
-
-class CaseActionView(CapabilityRequiredMixin, View):
-    """POST one action from the case page; errors come back as messages, nothing half-done."""
+class CaseActionView(ActionPostView):
+    """POST any action of the case table from the case page (the table's rows are all there is)."""
 
     required_cap = Cap.CASE_VIEW
+    table = transitions.TABLE
 
-    def post(self, request: HttpRequest, number: str, code: str) -> HttpResponse:
-        if code not in transitions.ACTIONS:
-            raise Http404(code)
-        case = _case_for(request, number)
-        staff = _me(request)
-        url = reverse("cases:detail", args=[case.number])
-        try:
-            messages.success(request, _run_action(code, staff, case, request))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-        except services.CaseConflict as exc:
-            messages.error(request, str(exc))
-        except transitions.CaseActionDenied as exc:
-            messages.error(request, str(exc))
-        return HttpResponseRedirect(url)
+    def get_target(self, **kwargs: Any) -> Case:
+        return _case_for(self.request, kwargs["number"])
+
+    def done_url(self, target: Case, row: Any, result: Any) -> str:
+        return reverse("cases:detail", args=[target.number])
 
 
 class ReceiptView(CapabilityRequiredMixin, TemplateView):

@@ -133,7 +133,7 @@ def test_the_case_page_refuses_an_exe_renamed_jpg_with_a_message(world, client_f
 
     response = client.post(
         reverse("cases:act", args=[case.number, "attach"]),
-        {"upload": SimpleUploadedFile("照片.jpg", exe, content_type="image/jpeg")},
+        {"file": SimpleUploadedFile("照片.jpg", exe, content_type="image/jpeg")},
         follow=True,
     )
     assert response.status_code == 200
