@@ -81,4 +81,6 @@ class ActionPostView(CapabilityRequiredMixin, View):
 
     def message(self, row: Action, result: Any) -> str:
         """Return the row's message after success (a callable row message gets the service's result)."""
+        if callable(row.message):
+            return row.message(result)
         return str(row.message)

@@ -63,7 +63,7 @@ class Action:
     ``service`` is the dotted path of the service function, called as
     ``service(staff, form.subject(), **form.arguments())``; ``to`` the state the action leads to
     (None: the state does not change), ``also_to`` other states the service may choose instead.
-    ``message`` is shown on the page after success. ``api`` is the path of its API route
+    ``message`` is shown on the page after success, ``anchor`` names where on the page it returns. ``api`` is the path of its API route
     (``""``: the code with dashes; None: no API route), ``page`` whether a page offers it;
     ``result`` names what the API answers with (see :mod:`shouwen.api.actions`).
     """
@@ -76,7 +76,9 @@ class Action:
     also_to: frozenset[str] = frozenset()
     form: type[ActionForm] = NoInput
     service: str = ""
-    message: Promise | str = ""
+    # Shown on the page after success; a callable gets the service's result (e.g. a new order's number).
+    message: Promise | str | Callable[[Any], str] = ""
+    anchor: str = ""  # the part of the page the browser returns to after the action
     api: str | None = ""
     page: bool = True
     result: str = "target"
