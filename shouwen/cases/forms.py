@@ -20,7 +20,6 @@ from shouwen.cases.models import (
 from shouwen.core.actions import ActionForm
 from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
-from shouwen.directory.phones import normalize_phone
 from shouwen.procedures.models import Procedure
 from shouwen.sla.models import PauseReason
 
@@ -31,6 +30,13 @@ def _field(form: forms.Form, name: str) -> forms.ModelChoiceField:
 
 def _multi(form: forms.Form, name: str) -> forms.MultipleChoiceField:
     return cast(forms.MultipleChoiceField, form.fields[name])
+
+
+class _ItemIdsField(forms.MultipleChoiceField):
+    """Checklist item ids: any number is read; whether it belongs to the procedure is the service's rule."""
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit()
 
 
 class IntakeForm(forms.Form):
@@ -56,9 +62,17 @@ class IntakeForm(forms.Form):
     )
     public_area = forms.ModelChoiceField(PublicArea.objects.none(), label=_("公共区域"), required=False)
     location = forms.CharField(label=_("具体位置"), max_length=100, required=False)
-    category = forms.ChoiceField(label=_("类别"), choices=[("", "—")] + list(Category.choices))
+    category = forms.ChoiceField(
+        label=_("类别"),
+        choices=[("", "—")] + list(Category.choices),
+        required=False,
+        widget=forms.Select(attrs={"required": True}),
+    )
     content = forms.CharField(
-        label=_("内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT_MAX
+        label=_("内容"),
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        max_length=LONG_TEXT_MAX,
+        required=False,
     )
     severity = forms.ChoiceField(
         label=_("投诉等级"), choices=[("", "—")] + list(Severity.choices), required=False
@@ -83,7 +97,7 @@ class IntakeForm(forms.Form):
     procedure = forms.ModelChoiceField(
         Procedure.objects.filter(active=True), label=_("办理手续"), required=False
     )
-    documents_provided = forms.MultipleChoiceField(
+    documents_provided = _ItemIdsField(
         label=_("已带来的资料"), required=False, widget=forms.CheckboxSelectMultiple
     )
     answered_on_spot = forms.BooleanField(label=_("当场答复，无需立项"), required=False)
@@ -111,43 +125,12 @@ class IntakeForm(forms.Form):
         if estates.count() == 1:
             self.fields["estate"].initial = estates.first()
 
-    def clean_caller_phone(self) -> str:
-        number = normalize_phone(self.cleaned_data.get("caller_phone", ""))
-        if number and not number.isdigit():
-            raise forms.ValidationError(_("电话号码只能包含数字。"))
-        return number
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        estate = data.get("estate")
-        if estate is None:
-            return data
-        for field in ("resident", "public_area", "complained_department"):
-            obj = data.get(field)
-            if obj is not None and obj.estate_id != estate.pk:
-                self.add_error(field, _("不属于所选小区。"))
-        unit = data.get("unit")
-        text = (data.get("unit_text") or "").strip()
-        if unit is None and text:
-            from shouwen.directory.search import find_units, parse_unit_shorthand
-
-            ref = parse_unit_shorthand(text)
-            found = list(find_units(Unit.objects.filter(building__estate=estate), ref)[:2]) if ref else []
-            if len(found) != 1:
-                self.add_error(
-                    "unit_text", _("找不到房屋“%(text)s”，请检查楼栋、单元和房号。") % {"text": text}
-                )
-            else:
-                data["unit"] = found[0]
-        elif unit is not None and unit.building.estate_id != estate.pk:
-            self.add_error("unit", _("不属于所选小区。"))
-        if data.get("answered_on_spot") and not (data.get("answer") or "").strip():
-            self.add_error("answer", _("当场答复的来电来访必须填写答复内容。"))
-        procedure = data.get("procedure")
-        if procedure is not None and data.get("category") != procedure.category:
-            self.add_error("procedure", _("所选手续与类别不符。"))
-        return data
+    def registration(self) -> dict[str, Any]:
+        """Return the service's arguments (every rule is the service's: see ``prepare_contact``)."""
+        d = dict(self.cleaned_data)
+        d.pop("token", None)
+        d["documents_provided"] = [int(i) for i in d["documents_provided"]]
+        return d
 
 
 class _StaffChoice(forms.ModelChoiceField):
@@ -294,7 +277,7 @@ class VisitForm(ActionForm):
 
 
 class _ItemIds(forms.TypedMultipleChoiceField):
-    """Checklist item ids: any number is read; whether it is on the case's checklist is the service's rule."""
+    """Checklist item ids of a case: any number is read; the service checks they are on the case."""
 
     def valid_value(self, value: Any) -> bool:
         return str(value).isdigit()

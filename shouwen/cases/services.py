@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from shouwen.cases import transitions
 from shouwen.cases.models import (
-    PROCEDURE_CATEGORIES,
     REPAIR_CATEGORIES,
     Attachment,
     Attribution,
@@ -261,6 +260,29 @@ def check_received_at(received_at: datetime | None, now: datetime) -> datetime:
     return received_at
 
 
+def _unit_from_text(estate: Estate, text: str, errors: dict[str, str]) -> Unit | None:
+    """Return the estate's one unit the text names, or note why not under ``unit_text``."""
+    from shouwen.directory.search import find_units, parse_unit_shorthand
+
+    ref = parse_unit_shorthand(text)
+    found = list(find_units(Unit.objects.filter(building__estate=estate), ref)[:2]) if ref else []
+    if len(found) != 1:
+        errors["unit_text"] = _("找不到房屋“%(text)s”，请检查楼栋、单元和房号。") % {"text": text}
+        return None
+    return found[0]
+
+
+def _documents_of(procedure: Procedure | None, ids: Sequence[int]) -> bool:
+    """Return whether every checklist item id belongs to the procedure."""
+    from shouwen.procedures.models import ChecklistItem
+
+    wanted = set(ids)
+    if procedure is None:
+        return not wanted
+    known = set(ChecklistItem.objects.filter(procedure=procedure, pk__in=wanted).values_list("pk", flat=True))
+    return wanted <= known
+
+
 @dataclass(frozen=True)
 class ContactDraft:
     """A registration checked and segmented for search, ready to be saved in a short transaction."""
@@ -320,8 +342,13 @@ def prepare_contact(
     received_at: datetime | None = None,
     repair_type: str = "",
     requested_due: date | None = None,
+    unit_text: str = "",
 ) -> ContactDraft:
     """Check a registration and cut its words for search, outside any transaction.
+
+    Every rule of a registration is here, so the intake page, the API and the night-call page
+    refuse the same things with the same field-keyed messages; ``unit_text`` is a unit typed as
+    3-2-1502 or 3栋2单元1502, found in the estate when no ``unit`` is given.
 
     Segmenting a long letter takes a moment; done here, the write transaction that follows
     (:func:`save_contact`) holds the database for milliseconds only.
@@ -356,22 +383,35 @@ def prepare_contact(
             },
         }
     )
-    content = _required(content, _("请填写来电来访内容。"))
+    errors: dict[str, str] = {}
+    if not (content or "").strip():
+        errors["content"] = _("请填写来电来访内容。")
+    content = (content or "").strip()
     if category not in Category.values:
-        raise ValidationError(_("请选择正确的类别。"))
-    for obj, label in (
-        (resident, _("住户")),
-        (public_area, _("公共区域")),
-        (complained_department, _("部门")),
+        errors["category"] = _("请选择正确的类别。")
+    for name, obj in (
+        ("resident", resident),
+        ("public_area", public_area),
+        ("complained_department", complained_department),
     ):
         if obj is not None and obj.estate_id != estate.pk:
-            raise ValidationError(_("%(what)s不属于该小区。") % {"what": label})
+            errors[name] = _("不属于所选小区。")
     if unit is not None and unit.building.estate_id != estate.pk:
-        raise ValidationError(_("房屋不属于该小区。"))
-    if category in PROCEDURE_CATEGORIES and procedure is not None and procedure.category != category:
-        raise ValidationError(_("所选手续与类别不符。"))
-    if answered_on_spot:
-        answer = _required(answer, _("当场答复的来电来访必须填写答复内容。"))
+        errors["unit"] = _("不属于所选小区。")
+    elif unit is None and (unit_text or "").strip():
+        unit = _unit_from_text(estate, unit_text.strip(), errors)
+    if procedure is not None and procedure.category != category:
+        errors["procedure"] = _("所选手续与类别不符。")
+    if documents_provided and not _documents_of(procedure, documents_provided):
+        errors["documents_provided"] = _("所选资料不属于该手续。")
+    if answered_on_spot and not (answer or "").strip():
+        errors["answer"] = _("当场答复的来电来访必须填写答复内容。")
+    if errors:
+        raise ValidationError(errors)
+    if caller_name == "" and resident is not None:
+        # The resident's name stands in for the caller's, as far as the field holds it.
+        caller_name = resident.name[: field_max(Contact, "caller_name")]
+    answer = (answer or "").strip()
     check_received_at(received_at, timezone.now())
     summary = content.replace("\n", " ")[:80]
     words = (
@@ -916,6 +956,10 @@ def tick_documents(staff: Staff, case: Case, *, item_ids: Sequence[int]) -> list
     """Tick the documents the resident has now brought; return what is still missing."""
     case = _lock(case)
     transitions.check("tick_documents", staff, case)
+    if not item_ids:
+        raise ValidationError({"item_ids": _("请选择住户带来的资料。")})
+    if set(item_ids) - set(case.documents.values_list("item_id", flat=True)):
+        raise ValidationError({"item_ids": _("所选资料不属于该事项的手续。")})
     _tick(case, staff, item_ids)
     _save(case)
     return missing_documents(case)

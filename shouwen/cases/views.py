@@ -21,7 +21,7 @@ from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset, signed_in, staff_of
 from shouwen.cases import forms as case_forms
 from shouwen.cases import queries, services, transitions
-from shouwen.cases.models import ACTIVE_STATUSES, Case, Contact, Handover
+from shouwen.cases.models import ACTIVE_STATUSES, Case, Handover
 from shouwen.core.action_views import ActionPostView, forms_for
 from shouwen.core.forms import attach_errors
 from shouwen.core.params import parse_id
@@ -71,36 +71,7 @@ class IntakeView(CapabilityRequiredMixin, TemplateView):
 
         try:
             # Checked and cut for search before the registration's transaction opens.
-            draft = services.prepare_contact(
-                staff,
-                estate=d["estate"],
-                channel=d["channel"],
-                category=d["category"],
-                content=d["content"],
-                # The resident's name stands in for the caller's, as far as the field holds it.
-                caller_name=d["caller_name"]
-                or (
-                    d["resident"].name[: Contact._meta.get_field("caller_name").max_length]
-                    if d["resident"]
-                    else ""
-                ),
-                caller_phone=d["caller_phone"],
-                resident=d["resident"],
-                unit=d["unit"],
-                public_area=d["public_area"],
-                location=d["location"],
-                answered_on_spot=d["answered_on_spot"],
-                answer=d["answer"],
-                severity=d["severity"],
-                complained_party=d["complained_party"],
-                complained_department=d["complained_department"],
-                incident=d["incident"],
-                demand=d["demand"],
-                preferred_time=d["preferred_time"],
-                procedure=d["procedure"],
-                documents_provided=[int(i) for i in d["documents_provided"]],
-                received_at=d["received_at"],
-            )
+            draft = services.prepare_contact(staff, **form.registration())
             payload = {k: v for k, v in request.POST.lists() if k not in ("csrfmiddlewaretoken", "token")}
             contact, _created = register_idempotently(
                 signed_in(request.user), f"page:{d['token']}", payload, lambda: services.save_contact(draft)
