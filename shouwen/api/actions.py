@@ -55,7 +55,7 @@ def _schema_field(field: forms.Field) -> serializers.Field:
         )
         return serializers.ListField(child=child, **common)
     if isinstance(field, forms.ChoiceField):
-        return serializers.ChoiceField(choices=list(field.choices), **common)
+        return serializers.ChoiceField(choices=list(field.choices), **common)  # type: ignore[arg-type]
     if isinstance(field, forms.BooleanField):
         return serializers.BooleanField(required=False, help_text=common["help_text"])
     if isinstance(field, forms.FileField):
@@ -64,9 +64,8 @@ def _schema_field(field: forms.Field) -> serializers.Field:
         return serializers.IntegerField(**common, allow_null=not field.required)
     if isinstance(field, forms.DateTimeField):
         return serializers.DateTimeField(**common, allow_null=not field.required)
-    return serializers.CharField(
-        **common, allow_blank=not field.required, max_length=getattr(field, "max_length", None)
-    )
+    extra: dict[str, Any] = {"max_length": field.max_length} if getattr(field, "max_length", None) else {}
+    return serializers.CharField(**common, allow_blank=not field.required, **extra)
 
 
 def form_serializer(form_class: type[ActionForm], name: str) -> type[serializers.Serializer[Any]] | None:

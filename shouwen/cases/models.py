@@ -50,6 +50,8 @@ PROCEDURE_CATEGORIES = frozenset(
     }
 )
 REPAIR_CATEGORIES = frozenset({Category.PUBLIC_REPAIR, Category.HOUSEHOLD_REPAIR})
+# Resolved repairs and complaints wait for a return visit (回访) before they close.
+RETURN_VISIT_CATEGORIES = REPAIR_CATEGORIES | {Category.COMPLAINT}
 
 
 class Severity(models.TextChoices):

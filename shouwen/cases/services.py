@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from shouwen.cases import transitions
 from shouwen.cases.models import (
     REPAIR_CATEGORIES,
+    RETURN_VISIT_CATEGORIES,
     Attachment,
     Attribution,
     Case,
@@ -39,6 +40,7 @@ from shouwen.cases.models import (
 )
 from shouwen.cases.search import segment_for_index
 from shouwen.core.actions import Conflict
+from shouwen.core.services import required_text, save_version
 from shouwen.core.textlimits import LONG_TEXT_MAX, check_lengths, check_long, field_max
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
 from shouwen.directory.phones import normalize_phone
@@ -47,7 +49,6 @@ from shouwen.procedures.models import Procedure
 Kind = CaseEvent.Kind
 
 # Categories whose case, once handled, waits for a return visit before it is closed.
-RETURN_VISIT_CATEGORIES = REPAIR_CATEGORIES | {Category.COMPLAINT}
 
 
 # Words that make a repair a safety-facility or a leak repair (their return visits have their own limits).
@@ -93,19 +94,8 @@ def _event(case: Case, actor: Staff | None, kind: str, text: str = "", **data: o
     return CaseEvent.objects.create(case=case, actor=actor, kind=kind, text=text, data=data)
 
 
-def _save(case: Case, *fields: str) -> None:
-    """Save the named fields, bump the version and the update time."""
-    case.version = F("version") + 1
-    case.updated_at = timezone.now()
-    case.save(update_fields=[*fields, "version", "updated_at"])
-    case.refresh_from_db(fields=["version"])
-
-
-def _required(text: str, message: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError(message)
-    return text
+_save = save_version
+_required = required_text
 
 
 def _current(case: Case) -> Responsibility | None:

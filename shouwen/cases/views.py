@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -18,11 +18,11 @@ from django.views.generic import TemplateView
 
 from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
-from shouwen.access.scope import scope_queryset, signed_in, staff_of
+from shouwen.access.scope import scope_queryset, signed_in
 from shouwen.cases import forms as case_forms
 from shouwen.cases import queries, services, transitions
 from shouwen.cases.models import ACTIVE_STATUSES, Case, Handover
-from shouwen.core.action_views import ActionPostView, forms_for
+from shouwen.core.action_views import ActionPostView, acting_staff, forms_for
 from shouwen.core.forms import attach_errors
 from shouwen.core.params import parse_id
 from shouwen.core.textlimits import LONG_TEXT_MAX
@@ -31,12 +31,7 @@ from shouwen.directory.phones import normalize_phone
 from shouwen.directory.search import number_lookup, record_number_lookup
 from shouwen.procedures.models import Procedure
 
-
-def _me(request: HttpRequest):  # noqa: ANN202 - Staff
-    staff = staff_of(request.user)
-    if staff is None:
-        raise PermissionDenied(_("只有员工可以使用此功能。"))
-    return staff
+_me = acting_staff
 
 
 def _error_text(exc: ValidationError) -> str:

@@ -30,7 +30,7 @@ def acting_staff(request: HttpRequest) -> Any:
 
 def form_errors_text(form: ActionForm) -> str:
     """Return the form's errors as one line, each prefixed by its field's label."""
-    parts = []
+    parts: list[str] = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         parts.extend(f"{label}{e}" for e in errors)

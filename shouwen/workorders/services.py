@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +24,7 @@ from shouwen.cases import services as case_services
 from shouwen.cases.models import Attribution, Case
 from shouwen.cases.transitions import CaseActionDenied
 from shouwen.core.actions import Conflict
+from shouwen.core.services import required_text, save_version
 from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
 from shouwen.workorders import transitions
@@ -71,19 +71,8 @@ def _lock(order: WorkOrder, version: int | None = None) -> WorkOrder:
     return fresh
 
 
-def _save(order: WorkOrder, *fields: str) -> None:
-    """Save the named fields, bump the version and the update time."""
-    order.version = F("version") + 1
-    order.updated_at = timezone.now()
-    order.save(update_fields=[*fields, "version", "updated_at"])
-    order.refresh_from_db(fields=["version"])
-
-
-def _required(text: str, message: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError(message)
-    return text
+_save = save_version
+_required = required_text
 
 
 def _check_technicians(case: Case, technicians: Iterable[Staff]) -> list[Staff]:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,12 +18,12 @@ from django.views.generic import TemplateView
 
 from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
-from shouwen.access.scope import scope_queryset, staff_of
+from shouwen.access.scope import scope_queryset
 from shouwen.cases.models import CaseEvent
 from shouwen.cases.transitions import CaseActionDenied
-from shouwen.core.action_views import ActionPostView
+from shouwen.core.action_views import ActionPostView, acting_staff
 from shouwen.core.forms import attach_errors
-from shouwen.directory.models import Estate, Staff, Unit
+from shouwen.directory.models import Estate, Unit
 from shouwen.directory.search import find_units, parse_unit_shorthand
 from shouwen.workorders import forms as wo_forms
 from shouwen.workorders import transitions
@@ -37,13 +37,7 @@ from shouwen.workorders.models import (
 )
 from shouwen.workorders.warranty import propose_charge
 
-
-def me(request: HttpRequest) -> Staff:
-    """Return the signed-in staff member or refuse."""
-    staff = staff_of(request.user)
-    if staff is None:
-        raise PermissionDenied(_("只有员工可以使用此功能。"))
-    return staff
+me = acting_staff
 
 
 def error_text(exc: ValidationError) -> str:

@@ -140,7 +140,12 @@ def _snapshot(order: WorkOrder) -> dict[str, Any]:
         "diagnosis": (order.diagnosis, order.plan, order.responsibility),
         "materials": [(m.name, m.quantity, m.voided_at is not None) for m in order.materials.order_by("pk")],
         "money": (order.labour, order.materials_total, order.total, order.paid, order.paid_at is not None),
-        "signed": (order.signature_settled, order.resident_rating, order.resident_opinion, order.signature_refused_reason),
+        "signed": (
+            order.signature_settled,
+            order.resident_rating,
+            order.resident_opinion,
+            order.signature_refused_reason,
+        ),
         "photos": order.photos.count(),
         "cancel_reason": order.cancel_reason,
         "followers": list(WorkOrder.objects.filter(rework_of=order).values_list("kind", "state")),
