@@ -124,16 +124,7 @@ def test_every_work_order_action_is_allowed_exactly_to_the_roles_the_tables_give
     signature = data_url(signature_png())
 
     def repair() -> Case:
-        return services.register_contact(
-            world.clerk,
-            estate=world.estate,
-            channel="phone",
-            category="household_repair",
-            content="厨房水龙头漏水",
-            caller_phone="13812345678",
-            resident=world.residents["owner"],
-            unit=world.units["3-2-1502"],
-        ).case
+        return world.register(category="household_repair", content="厨房水龙头漏水", caller_name="")
 
     def order_in(state: str, paid: bool = True) -> WorkOrder:
         order = wo.create_work_order(world.clerk, repair(), trade="plumbing", technicians=[tech])
@@ -257,16 +248,9 @@ def test_every_case_action_is_allowed_exactly_to_the_roles_the_tables_give_it(wo
     assert procedure is not None
 
     def case_of(category: str = "complaint", **extra: Any) -> Case:
-        case = services.register_contact(
-            world.clerk,
-            estate=world.estate,
-            channel="phone",
-            category=category,
-            content="楼上装修噪音扰民",
-            caller_phone="13812345678",
-            resident=world.residents["owner"],
-            **extra,
-        ).case
+        case = world.register(
+            **{"category": category, "content": "楼上装修噪音扰民", "caller_name": "", "unit": None, **extra}
+        )
         hold(world, case, holder)
         case.refresh_from_db()
         return case
