@@ -6,6 +6,8 @@ API offers deletion, and a mistaken registration is voided with a reason instead
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -352,7 +354,7 @@ class Responsibility(models.Model):
         return f"{self.case} {self.holder}"
 
     @property
-    def duration(self):  # noqa: ANN201 - timedelta
+    def duration(self) -> timedelta:
         """Return how long the holder held (or has held so far) the case."""
         return (self.ended_at or timezone.now()) - self.started_at
 

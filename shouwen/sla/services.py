@@ -6,6 +6,8 @@ deadline changes in the same transaction, so the cases app needs to know nothing
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -64,7 +66,7 @@ def resume_case(staff: Staff, case: Case, *, note: str = "") -> Case:
     return case
 
 
-def _report_on_registration(case: Case, at) -> None:
+def _report_on_registration(case: Case, at: datetime) -> None:
     """Major complaints go to the office director the same day; important ones to the supervisor."""
     from shouwen.sla.ladder import notify_level
 
@@ -130,7 +132,7 @@ def on_case_event(event: CaseEvent) -> None:
         deadlines.cancel(case)
 
 
-def _follow_remit(case: Case, at) -> None:
+def _follow_remit(case: Case, at: datetime) -> None:
     """When a complaint moves to another department, its resolution limit may change (same day → 3 days)."""
     if case.category != "complaint" or case.severity:
         return

@@ -179,22 +179,14 @@ def test_the_message_names_the_limit_in_both_languages(world):
 @pytest.fixture
 def things(world):
     """A repair case with a work order, a pending handover, and a return visit of another case."""
-    case = services.register_contact(
-        world.clerk,
-        estate=world.estate,
-        channel="phone",
-        category="household_repair",
-        content="厨房水龙头漏水",
-        resident=world.residents["owner"],
-        unit=world.units["3-2-1502"],
-    ).case
+    case = world.register(
+        category="household_repair", content="厨房水龙头漏水", caller_name="", caller_phone=""
+    )
     order = wo.create_work_order(world.clerk, case, trade="plumbing", technicians=[world.technician])
     handover = services.hand_over(
         world.clerk, case, to_department=world.departments["engineering"], note="请跟进"
     )
-    other = services.register_contact(
-        world.clerk, estate=world.estate, channel="phone", category="complaint", content="噪音扰民"
-    ).case
+    other = world.register(content="噪音扰民", caller_name="", caller_phone="", resident=None, unit=None)
     services.resolve_case(world.clerk, other, resolution="已协调")
     return {
         "case": case,
