@@ -64,7 +64,8 @@ def _schema_field(field: forms.Field) -> serializers.Field:
         return serializers.IntegerField(**common, allow_null=not field.required)
     if isinstance(field, forms.DateTimeField):
         return serializers.DateTimeField(**common, allow_null=not field.required)
-    extra: dict[str, Any] = {"max_length": field.max_length} if getattr(field, "max_length", None) else {}
+    longest = getattr(field, "max_length", None)
+    extra: dict[str, Any] = {"max_length": longest} if longest else {}
     return serializers.CharField(**common, allow_blank=not field.required, **extra)
 
 
