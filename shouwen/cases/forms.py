@@ -257,7 +257,7 @@ class PauseForm(forms.Form):
     note = forms.CharField(label=_("说明"), max_length=200)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from shouwen.sla.models import PauseReason
+        from shouwen.cases.models import PauseReason
 
         super().__init__(*args, **kwargs)
         _multi(self, "reason").choices = PauseReason.choices

@@ -20,6 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwen.cases import transitions
+from shouwen.cases.lib import lock_case as _lock
+from shouwen.cases.lib import record_event as _event
+from shouwen.cases.lib import save_case as _save
+
+# Pausing and resuming the clock live in their own module; every case action is reached from here.
+from shouwen.cases.lifecycle import pause_case as pause_case
+from shouwen.cases.lifecycle import resume_case as resume_case
 from shouwen.cases.models import (
     PROCEDURE_CATEGORIES,
     REPAIR_CATEGORIES,
@@ -82,23 +89,6 @@ class CaseConflict(Exception):
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _lock(case: Case) -> Case:
-    """Return the case re-read under a row lock (PostgreSQL) inside the current transaction."""
-    return Case.objects.select_for_update().select_related("estate").get(pk=case.pk)
-
-
-def _event(case: Case, actor: Staff | None, kind: str, text: str = "", **data: object) -> CaseEvent:
-    return CaseEvent.objects.create(case=case, actor=actor, kind=kind, text=text, data=data)
-
-
-def _save(case: Case, *fields: str) -> None:
-    """Save the named fields, bump the version and the update time."""
-    case.version = F("version") + 1
-    case.updated_at = timezone.now()
-    case.save(update_fields=[*fields, "version", "updated_at"])
-    case.refresh_from_db(fields=["version"])
 
 
 def _required(text: str, message: str) -> str:

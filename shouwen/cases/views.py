@@ -427,13 +427,13 @@ def _run_action(code: str, staff: Any, case: Case, request: HttpRequest) -> str:
         services.void_case(staff, case, reason=text())
         return _("已作废，记录保留。")
     if code == "pause":
-        from shouwen.sla.services import pause_case
+        from shouwen.cases.services import pause_case
 
         d = valid(case_forms.PauseForm(post))
         pause_case(staff, case, reason=d["reason"], note=d["note"])
         return _("已暂停计时，暂停期间不计入时限。")
     if code == "resume":
-        from shouwen.sla.services import resume_case
+        from shouwen.cases.services import resume_case
 
         resume_case(staff, case, note=text(required=False))
         return _("已恢复计时，各项时限已顺延。")

@@ -490,7 +490,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
     @action(detail=True, methods=["post"])
     def pause(self, request: Request, number: str | None = None) -> Response:
         """Stop the clock for a reason from the list; paused time does not count."""
-        from shouwen.sla.services import pause_case
+        from shouwen.cases.services import pause_case
 
         case = self.get_object()
         pause_case(self.acting_staff(), case, **self.params(PauseSerializer))
@@ -500,7 +500,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, number: str | None = None) -> Response:
         """Start the clock again; every deadline moves on by the paused time."""
-        from shouwen.sla.services import resume_case
+        from shouwen.cases.services import resume_case
 
         case = self.get_object()
         resume_case(self.acting_staff(), case, note=self.params(CloseSerializer)["note"])
