@@ -15,13 +15,13 @@ from shouwen.cases.models import (
     Handover,
     HandoverStatus,
     OneTimeNotice,
+    PauseReason,
     Severity,
 )
 from shouwen.core.actions import ActionForm
 from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
 from shouwen.procedures.models import Procedure
-from shouwen.sla.models import PauseReason
 
 
 def _field(form: forms.Form, name: str) -> forms.ModelChoiceField:

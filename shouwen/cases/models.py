@@ -430,6 +430,17 @@ class Handover(models.Model):
         return f"{self.case} → {self.to_staff or self.to_department}"
 
 
+class PauseReason(models.TextChoices):
+    """Why the clock of a case may be stopped (暂停计时); no other reason stops it."""
+
+    RESIDENT_DOCUMENTS = "resident_documents", _("等待住户提供资料")
+    PARTS = "parts", _("等待配件")
+    RESIDENT_POSTPONED = "resident_postponed", _("住户要求延后")
+
+
+PAUSE_NOTE_MAX = 200  # the note of a pause, as kept with the pause by the deadline app
+
+
 class CaseEvent(models.Model):
     """One entry of a case's timeline: who did what, when and why (append-only)."""
 

@@ -20,6 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwen.cases import transitions
+from shouwen.cases.lib import lock_case as _lock
+from shouwen.cases.lib import record_event as _event
+from shouwen.cases.lib import save_case as _save
+
+# Pausing and resuming the clock live in their own module; every case action is reached from here.
+from shouwen.cases.lifecycle import pause_case as pause_case
+from shouwen.cases.lifecycle import resume_case as resume_case
 from shouwen.cases.models import (
     REPAIR_CATEGORIES,
     RETURN_VISIT_CATEGORIES,
@@ -40,7 +47,7 @@ from shouwen.cases.models import (
 )
 from shouwen.cases.search import segment_for_index
 from shouwen.core.actions import Conflict
-from shouwen.core.services import required_text, save_version
+from shouwen.core.services import required_text
 from shouwen.core.textlimits import LONG_TEXT_MAX, check_lengths, check_long, field_max
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
 from shouwen.directory.phones import normalize_phone
@@ -85,16 +92,6 @@ class CaseConflict(Conflict):
 # ---------------------------------------------------------------- helpers
 
 
-def _lock(case: Case) -> Case:
-    """Return the case re-read under a row lock (PostgreSQL) inside the current transaction."""
-    return Case.objects.select_for_update().select_related("estate").get(pk=case.pk)
-
-
-def _event(case: Case, actor: Staff | None, kind: str, text: str = "", **data: object) -> CaseEvent:
-    return CaseEvent.objects.create(case=case, actor=actor, kind=kind, text=text, data=data)
-
-
-_save = save_version
 _required = required_text
 
 

@@ -300,7 +300,7 @@ TABLE_ROWS = (
         Who.HOLDER_OR_SUPERVISOR,
         paused=False,
         form=forms.PauseForm,
-        service="shouwen.sla.services.pause_case",
+        service=SV + "pause_case",
         message=_("已暂停计时，暂停期间不计入时限。"),
     ),
     Action(
@@ -310,7 +310,7 @@ TABLE_ROWS = (
         Who.HOLDER_OR_SUPERVISOR,
         paused=True,
         form=forms.ResumeForm,
-        service="shouwen.sla.services.resume_case",
+        service=SV + "resume_case",
         message=_("已恢复计时，各项时限已顺延。"),
     ),
     # The return visit closes (satisfied) or reopens (unsatisfied) the case; it is recorded on its own

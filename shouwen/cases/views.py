@@ -20,7 +20,8 @@ from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset, signed_in
 from shouwen.cases import forms as case_forms
-from shouwen.cases import queries, services, transitions
+from shouwen.cases import queries, queues, services, transitions
+from shouwen.cases.filters import CaseFilterSet
 from shouwen.cases.models import ACTIVE_STATUSES, Case, Handover
 from shouwen.core.action_views import ActionPostView, acting_staff, forms_for
 from shouwen.core.forms import attach_errors
@@ -156,57 +157,36 @@ def _page_number(raw: str | None) -> int:
 
 
 class CaseQueueView(CapabilityRequiredMixin, TemplateView):
-    """Queues (mine, waiting for me, my department, my estates, requests) and search."""
+    """The queues of :mod:`shouwen.cases.queues` and search, filtered by the shared :class:`CaseFilterSet`."""
 
     required_cap = Cap.CASE_VIEW
     template_name = "cases/queue.html"
-    QUEUES = {
-        "mine": _("我的事项"),
-        "incoming": _("待我接收"),
-        "department": _("部门待接收"),
-        "estate": _("小区未结事项"),
-        "requests": _("请求指派"),
-        "escalated": _("督办给我"),
-        "overdue": _("已超时"),
-    }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         staff = _me(self.request)
         scoped = scope_queryset(Case.objects.all(), self.request.user)
         q = self.request.GET.get("q", "").strip()
-        queue = self.request.GET.get("queue", "search" if q else "mine")
+        code = self.request.GET.get("queue", "search" if q else queues.DEFAULT)
+        queue = None if code == "search" else (queues.find(code) or queues.QUEUES[queues.DEFAULT])
         handovers: QuerySet[Handover] | None = None
         cases: QuerySet[Case] | None = None
-        if queue == "incoming":
-            handovers = queries.handovers_waiting_for(staff)
-        elif queue == "department":
-            handovers = queries.department_unassigned(staff)
-        elif queue == "estate":
-            cases = queries.estate_open_cases(scoped)
-        elif queue == "requests":
-            cases = queries.assignment_requests(scoped)
-        elif queue == "escalated":
-            cases = queries.escalated_to(scoped, staff)
-        elif queue == "overdue":
-            cases = queries.overdue(scoped)
-        elif queue == "search":
-            lookup = number_lookup(self.request.user, q)
-            record_number_lookup(
-                self.request.user,
-                lookup,
-                scope_queryset(Resident.objects.all(), self.request.user),
-                self.request.META.get("REMOTE_ADDR"),
-            )
-            ctx["lookup"] = lookup
-            # Newest first by id (ids follow registration): SQLite then walks the full-text matches in id
-            # order and stops at the page's 200 instead of fetching and sorting every match by time.
-            cases = queries.search_cases(scoped, q, lookup).order_by("-pk")
+        if queue is not None and queue.lists_handovers:
+            handovers = queue.handover_rows(scoped, staff)
         else:
-            queue = "mine"
-            cases = queries.my_open_cases(scoped, staff)
-        if handovers is not None:
-            handovers = queries.visible_handovers(handovers, scoped)
+            data = self.request.GET.copy()
+            data["queue"] = queue.code if queue is not None else ""
+            # Newest first by id (ids follow registration): SQLite then walks the full-text matches in id
+            # order and stops at the page's rows instead of fetching and sorting every match by time.
+            filters = CaseFilterSet(data, queryset=scoped.order_by("-pk"), request=self.request)
+            if queue is None and not q:
+                cases = scoped.none()
+            elif filters.is_valid():
+                cases = filters.qs
+            else:
+                cases = scoped.none()
+                ctx["filter_errors"] = [m for errors in filters.errors.values() for m in errors]
+            ctx["lookup"] = filters.number_lookup
         page = _page_number(self.request.GET.get("page"))
         start = (page - 1) * QUEUE_PAGE_SIZE
         # One row more than the page shows tells whether there is a next page, without counting the
@@ -219,11 +199,12 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
             listed = handovers
         rows = list(listed[start : start + QUEUE_PAGE_SIZE + 1])
         shown = rows[:QUEUE_PAGE_SIZE]
-        base = {"queue": queue, **({"q": q} if q else {})}
+        current = queue.code if queue is not None else "search"
+        base = {"queue": current, **({"q": q} if q else {})}
         ctx.update(
             {
-                "queue": queue,
-                "queues": self.QUEUES,
+                "queue": current,
+                "queues": {c: row.label for c, row in queues.QUEUES.items()},
                 "q": q,
                 "cases": shown if cases is not None else None,
                 "handovers": shown if handovers is not None else None,
@@ -234,11 +215,15 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
                 if len(rows) > QUEUE_PAGE_SIZE
                 else None,
                 "counts": {
-                    "mine": queries.my_open_cases(scoped, staff).count(),
-                    "incoming": queries.visible_handovers(
-                        queries.handovers_waiting_for(staff), scoped
-                    ).count(),
-                    "escalated": queries.escalated_to(scoped, staff).count(),
+                    c: (
+                        row.handover_rows(scoped, staff)
+                        if row.lists_handovers
+                        else row.case_rows(scoped, staff)
+                    )
+                    .order_by()
+                    .count()
+                    for c, row in queues.QUEUES.items()
+                    if row.counted
                 },
             }
         )
@@ -246,19 +231,10 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
 
 
 def _case_for(request: HttpRequest, number: str) -> Case:
-    qs = scope_queryset(Case.objects.all(), request.user).select_related(
-        "estate",
-        "origin",
-        "resident",
-        "unit__building",
-        "public_area",
-        "first_contact__department",
-        "accountable__department",
-        "department",
-        "procedure",
-        "origin__complained_department",
+    """The case file of ``number`` among the user's estates (404 otherwise)."""
+    return get_object_or_404(
+        queries.case_file(scope_queryset(Case.objects.all(), request.user)), number=number
     )
-    return get_object_or_404(qs, number=number)
 
 
 class CaseDetailView(CapabilityRequiredMixin, TemplateView):
@@ -277,25 +253,24 @@ class CaseDetailView(CapabilityRequiredMixin, TemplateView):
             {
                 "case": case,
                 "origin": case.origin,
-                "chain": case.responsibilities.select_related("holder__department").order_by(
-                    "started_at", "pk"
-                ),
-                "events": case.events.select_related("actor").order_by("at", "pk"),
+                # The lists below were loaded with the case (queries.case_file), in the order shown.
+                "chain": case.responsibilities.all(),
+                "events": case.events.all(),
                 "pending": transitions.pending_handover(case),
-                "internal_notes": case.notes.filter(kind="internal").select_related("author"),
-                "messages_to_resident": case.notes.filter(kind="to_resident").select_related("author"),
-                "attachments": case.attachments.select_related("uploaded_by"),
-                "documents": case.documents.select_related("item", "ticked_by").order_by("item__order", "pk"),
+                "internal_notes": [n for n in case.notes.all() if n.kind == "internal"],
+                "messages_to_resident": [n for n in case.notes.all() if n.kind == "to_resident"],
+                "attachments": case.attachments.all(),
+                "documents": case.documents.all(),
                 "missing": services.missing_documents(case) if case.procedure_id else [],
-                "notices": case.notices.select_related("given_by"),
-                "contacts": case.contacts.select_related("registered_by").order_by("received_at", "pk"),
+                "notices": case.notices.all(),
+                "contacts": case.contacts.all(),
                 "actions": actions,
                 "codes": codes,
                 "forms": forms_for(actions, case),
                 "is_active": case.status in ACTIVE_STATUSES,
                 "text_max": LONG_TEXT_MAX,
-                "deadlines": case.deadlines.select_related("policy").order_by("started_at", "pk"),
-                "pauses": case.pauses.select_related("started_by", "ended_by"),
+                "deadlines": case.deadlines.all(),
+                "pauses": case.pauses.all(),
             }
         )
         return ctx

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,11 +29,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
 
 from shouwen.access.roles import Cap
 from shouwen.access.scope import staff_of
 from shouwen.api.actions import Result, install_actions
 from shouwen.api.exceptions import LimitReached
+from shouwen.api.filters import ListFilterBackend
 from shouwen.api.serializers.cases import (
     AttachmentSerializer,
     CaseDetailSerializer,
@@ -46,23 +48,18 @@ from shouwen.api.serializers.cases import (
 )
 from shouwen.api.views.base import ScopedGenericViewSet
 from shouwen.cases import queries, services, transitions
+from shouwen.cases.filters import CaseFilterSet
 from shouwen.cases.idempotency import IdempotencyConflict, register_idempotently
 from shouwen.cases.models import (
     Attachment,
     Case,
-    CaseDocument,
-    CaseEvent,
-    CaseNote,
-    CaseStatus,
     Category,
     Channel,
     Contact,
     Handover,
     HandoverStatus,
-    Responsibility,
 )
 from shouwen.directory.models import Staff
-from shouwen.sla.models import Deadline
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -251,38 +248,8 @@ def _created_or_replayed(data: Any, created: bool) -> Response:
 
 # ---------------------------------------------------------------- cases
 
-QUEUES = ["mine", "handovers_for_me", "department_unassigned", "estate_open", "assignment_requests"]
-
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "queue",
-                OpenApiTypes.STR,
-                enum=QUEUES,
-                description=gettext_lazy(
-                    "mine 我负责的；handovers_for_me 转给我或我部门待接收的；department_unassigned 转给我部门未指定人的；"
-                    "estate_open 所服务小区处理中的；assignment_requests 请领导指派的"
-                ),
-            ),
-            OpenApiParameter(
-                "status", OpenApiTypes.STR, enum=CaseStatus.values, description=gettext_lazy("状态")
-            ),
-            OpenApiParameter(
-                "category", OpenApiTypes.STR, enum=Category.values, description=gettext_lazy("类别")
-            ),
-            OpenApiParameter("estate", OpenApiTypes.INT, description=gettext_lazy("只列出该小区的事项")),
-            OpenApiParameter(
-                "q",
-                OpenApiTypes.STR,
-                description=gettext_lazy(
-                    "事项编号、电话号码、房屋简写（如 3-2-1502）或内容中的词语。按电话号码后 4 位以上数字查找仅限"
-                    "可查看完整号码的岗位；其他岗位须输入完整号码（不完整时返回 400），每次查找记入个人信息查看记录"
-                ),
-            ),
-        ]
-    ),
     retrieve=extend_schema(
         description=gettext_lazy("事项全貌：责任人链、时间线、备注、附件、资料核对和当前可执行的操作。")
     ),
@@ -292,6 +259,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
 
     queryset = Case.objects.all()
     serializer_class = CaseDetailSerializer
+    filter_backends = [ListFilterBackend]
+    filterset_class = CaseFilterSet
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z0-9-]+"
 
@@ -305,7 +274,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
                 .annotate(has_pending_handover=Exists(pending))
             )
         if self.action == "retrieve":
-            return _with_case_file(queryset)
+            return queries.case_file(queryset)
         return queryset.select_related("estate")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
@@ -314,46 +283,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
         return CaseDetailSerializer
 
     def filter_list(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Apply the shared case filters (queue, status, category, estate, channel, dates, q)."""
         # Newest first by id (ids follow registration, so this is registration order): an index walk that
-        # stops after one page, whatever the history; a queue sets its own order below.
-        queryset = queryset.order_by("-pk")
-        queue = _choice_param(self, "queue", QUEUES)
-        if queue:
-            queryset = self._queue(queryset, queue)
-        case_status = _choice_param(self, "status", CaseStatus.values)
-        if case_status:
-            queryset = queryset.filter(status=case_status)
-        category = _choice_param(self, "category", Category.values)
-        if category:
-            queryset = queryset.filter(category=category)
-        estate = self.int_param("estate")
-        if estate is not None:
-            queryset = queryset.filter(estate_id=estate)
-        query = self.text_param("q")
-        if query:
-            queryset = queries.search_cases(queryset, query, self.number_lookup(query))
-        return queryset
-
-    def _queue(self, queryset: QuerySet[Case], queue: str) -> QuerySet[Case]:
-        staff = staff_of(self.request.user)
-        if queue == "estate_open":
-            return queries.estate_open_cases(queryset)
-        if queue == "assignment_requests":
-            return queries.assignment_requests(queryset)
-        if staff is None:  # a superuser without a staff record has no queue of their own
-            return queryset.none()
-        if queue == "mine":
-            return queries.my_open_cases(queryset, staff)
-        handovers = (
-            queries.handovers_waiting_for(staff)
-            if queue == "handovers_for_me"
-            else queries.department_unassigned(staff)
-        )
-        return queryset.filter(pk__in=handovers.values("case_id")).order_by("created_at", "pk")
+        # stops after one page, whatever the history; a queue sets its own order.
+        return GenericViewSet.filter_queryset(self, queryset.order_by("-pk"))
 
     def case_data(self, case: Case) -> Any:
         """Return the case file as it is after an action."""
-        fresh = get_object_or_404(_with_case_file(Case.objects.filter(pk=case.pk)), pk=case.pk)
+        fresh = get_object_or_404(queries.case_file(Case.objects.filter(pk=case.pk)), pk=case.pk)
         return CaseDetailSerializer(fresh, context=self.get_serializer_context()).data
 
     # ------------------------------------------------------------ intake
@@ -377,7 +314,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
             raise IdempotencyConflict(
                 _("同一个 Idempotency-Key 已用于不同的登记内容，请为新的登记使用新的 Key。")
             )
-        case = get_object_or_404(_with_case_file(self.get_queryset()), pk=contact.case_id)
+        case = get_object_or_404(queries.case_file(self.get_queryset()), pk=contact.case_id)
         return _created_or_replayed(
             CaseDetailSerializer(case, context=self.get_serializer_context()).data, created
         )
@@ -437,39 +374,3 @@ install_actions(
     },
     Cap.CASE_VIEW,
 )
-
-
-def _with_case_file(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """Load everything the case file shows in a fixed number of queries."""
-    return queryset.select_related(
-        "estate",
-        "origin__complained_department",
-        "first_contact",
-        "accountable",
-        "department",
-        "procedure",
-        "resident",
-        "unit__building",
-        "public_area",
-    ).prefetch_related(
-        Prefetch("responsibilities", queryset=Responsibility.objects.select_related("holder")),
-        Prefetch(
-            "handovers",
-            queryset=Handover.objects.filter(status=HandoverStatus.PENDING).select_related(
-                "from_staff", "to_staff", "to_department"
-            ),
-            to_attr="pending_handovers",
-        ),
-        Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
-        Prefetch(
-            "deadlines", queryset=Deadline.objects.select_related("policy").order_by("started_at", "pk")
-        ),
-        Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
-        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
-        Prefetch(
-            "documents",
-            queryset=CaseDocument.objects.select_related("item", "ticked_by").order_by(
-                "item__order", "item__pk"
-            ),
-        ),
-    )

@@ -60,9 +60,7 @@ def _resolved(world: Any) -> Case:
 
 def _paused(world: Any) -> Case:
     case = _register(world)
-    from shouwen.sla.services import pause_case
-
-    pause_case(world.clerk, case, reason="parts", note="等配件")
+    services.pause_case(world.clerk, case, reason="parts", note="等配件")
     return case
 
 

@@ -249,7 +249,7 @@ def test_voiding_a_resolved_case_cancels_its_visit(world):
 
 
 def test_the_visit_follows_its_deadline_when_the_clock_is_paused_and_resumed(world):
-    from shouwen.sla.services import pause_case, resume_case
+    from shouwen.cases.services import pause_case, resume_case
 
     with time_machine.travel(MONDAY_9, tick=False):
         case = resolved_repair(world)

@@ -28,7 +28,6 @@ from shouwen.directory.models import Staff
 from shouwen.directory.services import create_staff
 from shouwen.followups import services as followups
 from shouwen.procedures.models import Procedure
-from shouwen.sla import services as sla
 from shouwen.workorders import services as wo
 from shouwen.workorders import transitions as wo_table
 from shouwen.workorders.models import Material, State, WorkOrder
@@ -262,7 +261,7 @@ def test_every_case_action_is_allowed_exactly_to_the_roles_the_tables_give_it(wo
 
     def paused() -> Case:
         case = case_of()
-        sla.pause_case(holder, case, reason="parts", note="等待配件")
+        services.pause_case(holder, case, reason="parts", note="等待配件")
         return Case.objects.get(pk=case.pk)
 
     def awaiting() -> Case:
@@ -294,8 +293,8 @@ def test_every_case_action_is_allowed_exactly_to_the_roles_the_tables_give_it(wo
         "decline": (case_of, lambda s, c, h: services.decline_case(s, c, explanation="超出物业服务范围")),
         "void": (case_of, lambda s, c, h: services.void_case(s, c, reason="重复登记")),
         "send_receipt": (case_of, lambda s, c, h: services.send_receipt(s, c)),
-        "pause": (case_of, lambda s, c, h: sla.pause_case(s, c, reason="parts", note="等待配件")),
-        "resume": (paused, lambda s, c, h: sla.resume_case(s, c)),
+        "pause": (case_of, lambda s, c, h: services.pause_case(s, c, reason="parts", note="等待配件")),
+        "resume": (paused, lambda s, c, h: services.resume_case(s, c)),
         "record_return_visit": (
             resolved,
             lambda s, c, h: followups.record_return_visit(s, c.return_visits.get(), channel="phone", satisfaction="satisfied"),
