@@ -413,11 +413,15 @@ def allows(code: str, staff: Staff, case: Case, handover: Handover | None | bool
     return TABLE.allows(code, staff, case, context)
 
 
-def allowed_actions(staff: Staff, case: Case) -> list[Action]:
-    """Return the actions the staff member may take from the case page now, in table order."""
+def allowed_actions(staff: Staff, case: Case, handover: Handover | None | bool = False) -> list[Action]:
+    """Return the actions the staff member may take from the case page now, in table order.
+
+    ``handover``: the pending handover when the caller has read it already (False: read it here).
+    """
+    context = None if handover is False else {"handover": handover}
     return [
         a
-        for a in TABLE.allowed(staff, case, page=True)
+        for a in TABLE.allowed(staff, case, page=True, context=context)
         if case.category not in a.page_supervisor_only_for or is_supervisor(staff, case)
     ]
 

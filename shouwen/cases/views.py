@@ -247,7 +247,8 @@ class CaseDetailView(CapabilityRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         case = _case_for(self.request, kwargs["number"])
         staff = _me(self.request)
-        actions = transitions.allowed_actions(staff, case)
+        pending = transitions.pending_handover(case)
+        actions = transitions.allowed_actions(staff, case, pending)
         codes = {a.code for a in actions}
         ctx.update(
             {
@@ -256,7 +257,7 @@ class CaseDetailView(CapabilityRequiredMixin, TemplateView):
                 # The lists below were loaded with the case (queries.case_file), in the order shown.
                 "chain": case.responsibilities.all(),
                 "events": case.events.all(),
-                "pending": transitions.pending_handover(case),
+                "pending": pending,
                 "internal_notes": [n for n in case.notes.all() if n.kind == "internal"],
                 "messages_to_resident": [n for n in case.notes.all() if n.kind == "to_resident"],
                 "attachments": case.attachments.all(),

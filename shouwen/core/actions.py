@@ -150,9 +150,11 @@ class ActionTable(Generic[T, A]):
         row = self.rows[code]
         return self.refusal(row, staff, target, self.context(target) if context is None else context) is None
 
-    def allowed(self, staff: Any, target: T, *, page: bool = False) -> list[A]:
+    def allowed(
+        self, staff: Any, target: T, *, page: bool = False, context: Mapping[str, Any] | None = None
+    ) -> list[A]:
         """Return the actions ``staff`` may take now, in table order (``page``: only those pages offer)."""
-        context = self.context(target)
+        context = self.context(target) if context is None else context
         return [
             row
             for row in self.rows.values()
