@@ -247,6 +247,45 @@ def check_received_at(received_at: datetime | None, now: datetime) -> datetime:
     return received_at
 
 
+def _check_registration(
+    estate: Estate,
+    *,
+    category: str,
+    content: str,
+    places: dict[str, Resident | PublicArea | Department | None],
+    unit: Unit | None,
+    unit_text: str,
+    procedure: Procedure | None,
+    documents_provided: Sequence[int],
+    answer: str | None,
+) -> Unit | None:
+    """Refuse a registration that breaks a rule, every broken rule under its field; return its unit.
+
+    ``answer`` is None unless the contact was answered on the spot.
+    """
+    errors: dict[str, str] = {}
+    if not (content or "").strip():
+        errors["content"] = _("请填写来电来访内容。")
+    if category not in Category.values:
+        errors["category"] = _("请选择正确的类别。")
+    for name, obj in places.items():
+        if obj is not None and obj.estate_id != estate.pk:
+            errors[name] = _("不属于所选小区。")
+    if unit is not None and unit.building.estate_id != estate.pk:
+        errors["unit"] = _("不属于所选小区。")
+    elif unit is None and (unit_text or "").strip():
+        unit = _unit_from_text(estate, unit_text.strip(), errors)
+    if procedure is not None and procedure.category != category:
+        errors["procedure"] = _("所选手续与类别不符。")
+    if documents_provided and not _documents_of(procedure, documents_provided):
+        errors["documents_provided"] = _("所选资料不属于该手续。")
+    if answer is not None and not answer.strip():
+        errors["answer"] = _("当场答复的来电来访必须填写答复内容。")
+    if errors:
+        raise ValidationError(errors)
+    return unit
+
+
 def _unit_from_text(estate: Estate, text: str, errors: dict[str, str]) -> Unit | None:
     """Return the estate's one unit the text names, or note why not under ``unit_text``."""
     from shouwen.directory.search import find_units, parse_unit_shorthand
@@ -370,31 +409,22 @@ def prepare_contact(
             },
         }
     )
-    errors: dict[str, str] = {}
-    if not (content or "").strip():
-        errors["content"] = _("请填写来电来访内容。")
-    content = (content or "").strip()
-    if category not in Category.values:
-        errors["category"] = _("请选择正确的类别。")
-    for name, obj in (
-        ("resident", resident),
-        ("public_area", public_area),
-        ("complained_department", complained_department),
-    ):
-        if obj is not None and obj.estate_id != estate.pk:
-            errors[name] = _("不属于所选小区。")
-    if unit is not None and unit.building.estate_id != estate.pk:
-        errors["unit"] = _("不属于所选小区。")
-    elif unit is None and (unit_text or "").strip():
-        unit = _unit_from_text(estate, unit_text.strip(), errors)
-    if procedure is not None and procedure.category != category:
-        errors["procedure"] = _("所选手续与类别不符。")
-    if documents_provided and not _documents_of(procedure, documents_provided):
-        errors["documents_provided"] = _("所选资料不属于该手续。")
-    if answered_on_spot and not (answer or "").strip():
-        errors["answer"] = _("当场答复的来电来访必须填写答复内容。")
-    if errors:
-        raise ValidationError(errors)
+    unit = _check_registration(
+        estate,
+        category=category,
+        content=content,
+        places={
+            "resident": resident,
+            "public_area": public_area,
+            "complained_department": complained_department,
+        },
+        unit=unit,
+        unit_text=unit_text,
+        procedure=procedure,
+        documents_provided=documents_provided,
+        answer=answer if answered_on_spot else None,
+    )
+    content = content.strip()
     if caller_name == "" and resident is not None:
         # The resident's name stands in for the caller's, as far as the field holds it.
         caller_name = resident.name[: field_max(Contact, "caller_name")]

@@ -6,6 +6,7 @@ deadline changes in the same transaction, so the cases app needs to know nothing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -114,52 +115,105 @@ def _report_on_registration(case: Case, at: datetime) -> None:
         )
 
 
+def _registered(event: CaseEvent) -> None:
+    deadlines.open_deadline(event.case, DeadlineKind.FIRST_ANSWER, event.at)
+    deadlines.open_deadline(event.case, DeadlineKind.RESOLUTION, event.at)
+    _report_on_registration(event.case, event.at)
+
+
+def _handover_of(event: CaseEvent) -> int | None:
+    return event.data.get("handover") if isinstance(event.data, dict) else None
+
+
+def _handed_over(event: CaseEvent) -> None:
+    deadlines.open_deadline(
+        event.case, DeadlineKind.HANDOVER_ACCEPT, event.at, handover_id=_handover_of(event)
+    )
+
+
+def _handover_answered(event: CaseEvent) -> None:
+    deadlines.meet(event.case, [DeadlineKind.HANDOVER_ACCEPT], event.at, handover_id=_handover_of(event))
+    if event.kind == K.HANDOVER_ACCEPTED:
+        _follow_remit(event.case, event.at)
+
+
+def _handover_cancelled(event: CaseEvent) -> None:
+    deadlines.cancel(event.case, [DeadlineKind.HANDOVER_ACCEPT], handover_id=_handover_of(event))
+
+
+def _reassigned(event: CaseEvent) -> None:
+    deadlines.cancel(event.case, [DeadlineKind.HANDOVER_ACCEPT])
+    _follow_remit(event.case, event.at)
+
+
+def _answered(event: CaseEvent) -> None:
+    deadlines.meet(event.case, [DeadlineKind.FIRST_ANSWER], event.at)
+
+
+def _resolved(event: CaseEvent) -> None:
+    case = event.case
+    deadlines.meet(case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.RESOLUTION], event.at)
+    if case.category in RETURN_VISIT_CATEGORIES and case.status in ACTIVE_STATUSES:
+        deadlines.open_deadline(case, DeadlineKind.RETURN_VISIT, event.at)
+
+
+def _reopened(event: CaseEvent) -> None:
+    if isinstance(event.data, dict) and event.data.get("return_visit"):
+        # The visit was made (the resident was not satisfied): the visit limit was met.
+        deadlines.meet(event.case, [DeadlineKind.RETURN_VISIT], event.at)
+    deadlines.cancel(event.case, [DeadlineKind.RETURN_VISIT])
+    deadlines.open_deadline(event.case, DeadlineKind.RESOLUTION, event.at)
+
+
+def _closed(event: CaseEvent) -> None:
+    deadlines.meet(event.case, [k.value for k in DeadlineKind], event.at)
+
+
+def _declined(event: CaseEvent) -> None:
+    deadlines.meet(event.case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.RESOLUTION], event.at)
+    deadlines.cancel(event.case)
+
+
+def _voided(event: CaseEvent) -> None:
+    deadlines.cancel(event.case)
+
+
+def _paused(event: CaseEvent) -> None:
+    _start_pause(event)
+    deadlines.reschedule_case(event.case)
+
+
+def _resumed(event: CaseEvent) -> None:
+    Pause.objects.filter(case=event.case, ended_at__isnull=True).update(
+        ended_at=event.at, ended_by=event.actor
+    )
+    deadlines.reschedule_case(event.case)
+
+
+# What each kind of case event does to the deadlines; other kinds leave them alone.
+HANDLERS: dict[str, Callable[[CaseEvent], None]] = {
+    K.REGISTERED: _registered,
+    K.HANDOVER: _handed_over,
+    K.HANDOVER_ACCEPTED: _handover_answered,
+    K.HANDOVER_RETURNED: _handover_answered,
+    K.HANDOVER_CANCELLED: _handover_cancelled,
+    K.REASSIGNED: _reassigned,
+    K.MESSAGE: _answered,
+    K.RESOLVED: _resolved,
+    K.REOPENED: _reopened,
+    K.CLOSED: _closed,
+    K.DECLINED: _declined,
+    K.VOIDED: _voided,
+    K.PAUSED: _paused,
+    K.RESUMED: _resumed,
+}
+
+
 def on_case_event(event: CaseEvent) -> None:
     """Open, meet or stop the case's deadlines according to what just happened."""
-    case = event.case
-    at = event.at
-    kind = event.kind
-    handover_id = event.data.get("handover") if isinstance(event.data, dict) else None
-    if kind == K.REGISTERED:
-        deadlines.open_deadline(case, DeadlineKind.FIRST_ANSWER, at)
-        deadlines.open_deadline(case, DeadlineKind.RESOLUTION, at)
-        _report_on_registration(case, at)
-    elif kind == K.HANDOVER:
-        deadlines.open_deadline(case, DeadlineKind.HANDOVER_ACCEPT, at, handover_id=handover_id)
-    elif kind in (K.HANDOVER_ACCEPTED, K.HANDOVER_RETURNED):
-        deadlines.meet(case, [DeadlineKind.HANDOVER_ACCEPT], at, handover_id=handover_id)
-        if kind == K.HANDOVER_ACCEPTED:
-            _follow_remit(case, at)
-    elif kind == K.HANDOVER_CANCELLED:
-        deadlines.cancel(case, [DeadlineKind.HANDOVER_ACCEPT], handover_id=handover_id)
-    elif kind == K.REASSIGNED:
-        deadlines.cancel(case, [DeadlineKind.HANDOVER_ACCEPT])
-        _follow_remit(case, at)
-    elif kind == K.MESSAGE:
-        deadlines.meet(case, [DeadlineKind.FIRST_ANSWER], at)
-    elif kind == K.RESOLVED:
-        deadlines.meet(case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.RESOLUTION], at)
-        if case.category in RETURN_VISIT_CATEGORIES and case.status in ACTIVE_STATUSES:
-            deadlines.open_deadline(case, DeadlineKind.RETURN_VISIT, at)
-    elif kind == K.REOPENED:
-        if event.data.get("return_visit"):
-            # The visit was made (the resident was not satisfied): the visit limit was met.
-            deadlines.meet(case, [DeadlineKind.RETURN_VISIT], at)
-        deadlines.cancel(case, [DeadlineKind.RETURN_VISIT])
-        deadlines.open_deadline(case, DeadlineKind.RESOLUTION, at)
-    elif kind == K.CLOSED:
-        deadlines.meet(case, [k.value for k in DeadlineKind], at)
-    elif kind == K.DECLINED:
-        deadlines.meet(case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.RESOLUTION], at)
-        deadlines.cancel(case)
-    elif kind == K.VOIDED:
-        deadlines.cancel(case)
-    elif kind == K.PAUSED:
-        _start_pause(event)
-        deadlines.reschedule_case(case)
-    elif kind == K.RESUMED:
-        Pause.objects.filter(case=case, ended_at__isnull=True).update(ended_at=at, ended_by=event.actor)
-        deadlines.reschedule_case(case)
+    handler = HANDLERS.get(event.kind)
+    if handler is not None:
+        handler(event)
 
 
 def _start_pause(event: CaseEvent) -> None:
