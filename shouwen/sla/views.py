@@ -78,7 +78,8 @@ class EscalationActionView(CapabilityRequiredMixin, View):
                 messages.success(request, _("督办已处理，事项已移出“督办给我”。"))
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
-        except services.EscalationConflict as exc:
+        except (services.EscalationConflict, PermissionDenied) as exc:
+            # Not addressed to this person: said on the page, as a case action's refusal is.
             messages.error(request, str(exc))
         back = request.POST.get("next", "")
         return HttpResponseRedirect(back if back.startswith("?") else reverse("sla:escalations"))

@@ -150,10 +150,21 @@ def populate(world: World) -> Samples:
         )
         services.resolve_case(clerk, complaint, resolution="已向住户道歉并批评教育当事保安")
         notify(clerk, title=f"{case.number} 已转工程部", case=case)
+        _escalation(case, estate)
         _work_order(world, clerk, estate, resident, unit, samples)
     for code in PERSONAS:
         notify(world.staff[code], title="请查看本周排班", email=False)
     return samples
+
+
+def _escalation(case: Any, estate: Estate) -> None:
+    """Escalate the case's first deadline to the estate's supervisor (as the ladder would)."""
+    from shouwen.sla.models import Escalation
+
+    deadline = case.deadlines.order_by("pk").first()
+    supervisor = Staff.objects.filter(estates=estate, roles__role="cs_supervisor").first()
+    if deadline is not None and supervisor is not None:
+        Escalation.objects.create(deadline=deadline, case=case, level=1, target=supervisor)
 
 
 def _work_order(
