@@ -30,7 +30,7 @@
     var t = d.trend;
     chart("chart-trend", {
       tooltip: { trigger: "axis" },
-      legend: { data: [t.labels.total, t.labels.repairs, t.labels.complaints] },
+      legend: { top: 0, data: [t.labels.total, t.labels.repairs, t.labels.complaints] },
       grid: { left: 40, right: 16, top: 36, bottom: 32 },
       xAxis: { type: "category", data: t.months },
       yAxis: { type: "value", minInterval: 1 },
@@ -50,7 +50,7 @@
     if (d.estates) {
       chart("chart-estates", {
         tooltip: { trigger: "axis" },
-        legend: { type: "scroll", data: d.estates.estates },
+        legend: { top: 0, type: "scroll", data: d.estates.estates },
         grid: { left: 40, right: 16, top: 40, bottom: 90 },
         xAxis: { type: "category", data: d.estates.rates.map(function (r) { return r.name; }), axisLabel: { interval: 0, rotate: 35 } },
         yAxis: { type: "value", max: 100 },
