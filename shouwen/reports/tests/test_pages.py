@@ -105,7 +105,7 @@ def test_the_monthly_page_and_the_dashboard_take_a_fixed_number_of_queries(
 ):
     client = client_for(march.world.staff["deputy_gm"])
     client.get("/")  # the session and the user are loaded once before counting
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(27):
         assert client.get(reverse("reports:monthly"), MARCH).status_code == 200
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(20):
         assert client.get(reverse("reports:dashboard"), MARCH).status_code == 200
