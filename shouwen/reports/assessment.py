@@ -22,6 +22,7 @@ from shouwen.access.permissions import can
 from shouwen.access.roles import Cap
 from shouwen.access.scope import AnyUser, can_see_estate, staff_of
 from shouwen.cases.models import CaseStatus, Category, Contact
+from shouwen.core.history import acting_as
 from shouwen.directory.models import Department, Staff
 from shouwen.followups.models import ReturnVisit, Satisfaction, VisitStatus
 from shouwen.reports.models import AssessmentWeights, DepartmentAssessment
@@ -181,7 +182,8 @@ def enter_scores(
         "entered_by": staff,
         "entered_at": timezone.now(),
     }
-    entry, _created = DepartmentAssessment.objects.update_or_create(
-        department=department, year=year, quarter=quarter, defaults=values
-    )
+    with acting_as(staff.user):
+        entry, _created = DepartmentAssessment.objects.update_or_create(
+            department=department, year=year, quarter=quarter, defaults=values
+        )
     return entry

@@ -13,6 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from shouwen.core.history import history_user
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -47,6 +50,7 @@ class Target(models.Model):
         related_name="+",
         verbose_name=_("修改人"),
     )
+    history = HistoricalRecords(get_user=history_user)  # every change of a target: who, when, before → after
 
     class Meta:
         verbose_name = _("考核目标")
@@ -88,6 +92,7 @@ class AssessmentWeights(models.Model):
         related_name="+",
         verbose_name=_("修改人"),
     )
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("季度考核权重")
@@ -140,6 +145,7 @@ class DepartmentAssessment(models.Model):
         "directory.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人")
     )
     entered_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+    history = HistoricalRecords(get_user=history_user)  # a corrected score keeps the one it replaced
 
     class Meta:
         verbose_name = _("部门季度考核")

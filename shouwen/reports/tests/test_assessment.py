@@ -61,6 +61,11 @@ def test_the_director_enters_scores_and_the_quarter_is_weighted_with_figures_fro
     # Complaints: 2 → 100 − 2 × 25 = 50. Score = (92×30 + 88.5×30 + 0×30 + 50×10) / 100 = 59.15 → 59.2.
     assert "系统回访" in row and ">2<" in row and "50" in row
     assert "<strong>59.2</strong>" in row
+    # A correction keeps the value it replaced, with who entered each.
+    client.post(reverse("reports:assessment"), {**Q1, "department": service.pk, "self_check_score": "95"})
+    history = list(DepartmentAssessment.history.filter(department=service).order_by("history_date"))
+    assert [h.self_check_score for h in history] == [Decimal("92.00"), Decimal("95.00")]
+    assert {h.history_user for h in history} == {world.staff["office_director"].user}
 
 
 def test_a_missing_input_is_named_instead_of_a_score(world, client_for):
