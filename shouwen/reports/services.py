@@ -154,21 +154,38 @@ def _row_label(dimension: str, row: dict[str, Any], many_estates: bool) -> str:
 
 
 def monthly_statistics(estate_ids: Sequence[int], period: Period, dimension: str = "estate") -> Table:
-    """Contacts by category (the seeds' monthly table) per estate, department, channel or staff member."""
+    """Contacts by category (the seeds' monthly table) per estate, department, channel or staff member.
+
+    Beside each row's total: the same row's total the period before and a year earlier (one query:
+    the three periods are read together and told apart by conditional counts).
+    """
     title, fields = DIMENSIONS[dimension]
+    before, last_year = period.previous(), period.year_earlier()
+    now = _in("received_at", period)
+    counts = {
+        key: Count("id", filter=now & Q(category__in=list(cats))) for key, _label, cats in CATEGORY_COLUMNS
+    }
     rows = (
         counted_contacts(estate_ids)
-        .filter(_in("received_at", period))
+        .filter(now | _in("received_at", before) | _in("received_at", last_year))
         .values(*fields)
-        .annotate(**_category_counts())
+        .annotate(
+            **counts,
+            total=Count("id", filter=now),
+            before=Count("id", filter=_in("received_at", before)),
+            last_year=Count("id", filter=_in("received_at", last_year)),
+        )
         .order_by(*fields)
     )
-    keys = [key for key, _label, _cats in CATEGORY_COLUMNS] + ["total"]
+    keys = [key for key, _label, _cats in CATEGORY_COLUMNS] + ["total", "before", "last_year"]
     table = Table(
         key=f"by_{dimension}",
         title=_("来电来访分类统计（按%(dimension)s）") % {"dimension": title},
         row_label=str(title),
-        columns=[str(label) for _key, label, _cats in CATEGORY_COLUMNS] + [_("合计")],
+        columns=[str(label) for _key, label, _cats in CATEGORY_COLUMNS]
+        + [_("合计"), _("上期合计"), _("去年同期合计")],
+        note=_("上期为 %(before)s，去年同期为 %(last_year)s。")
+        % {"before": before.label, "last_year": last_year.label},
     )
     many = len(estate_ids) > 1
     totals = [0] * len(keys)

@@ -33,7 +33,8 @@ def test_the_excel_file_holds_every_table_on_its_own_sheet_with_numbers_as_numbe
     assert rates["回访率"][:3] == [2, 3, 66.7]
     assert rates["综合满意率"][3] == 90 and rates["综合满意率"][4] == -40
     by_estate = rows_of(next(wb[n] for n in wb.sheetnames if "按小区" in n))
-    assert by_estate[3] == ["丽景园", 1, 0, 3, 1, 2, 0, 1, 1, 9]
+    assert by_estate[2][-3:] == ["合计", "上期合计", "去年同期合计"]
+    assert by_estate[3] == ["丽景园", 1, 0, 3, 1, 2, 0, 1, 1, 9, 3, 1]
     assert any("本期共登记来电来访 9 宗" in (r[0] or "") for r in rows_of(wb["分析"]))
 
 
