@@ -60,7 +60,14 @@ class ReportMixin(CapabilityRequiredMixin):
         }
 
 
-class MonthlyReportView(ReportMixin, TemplateView):
+class ReportPage(ReportMixin, TemplateView):
+    """A report page: bad input is shown on the page, answered 400."""
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        return super().render_to_response(context, status=400 if self.input_error else 200, **kwargs)
+
+
+class MonthlyReportView(ReportPage):
     """/reports/: the month's table by category, the comparisons, every rate against its target, the analysis."""
 
     template_name = "reports/monthly.html"
@@ -71,11 +78,8 @@ class MonthlyReportView(ReportMixin, TemplateView):
         ctx["report"] = services.build_monthly_report(self.estate_ids(), self.period)
         return ctx
 
-    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        return super().render_to_response(context, status=400 if self.input_error else 200, **kwargs)
 
-
-class DrillDownView(ReportMixin, TemplateView):
+class DrillDownView(ReportPage):
     """/reports/cases/: the cases behind one figure of the recurring problems."""
 
     template_name = "reports/cases.html"
@@ -89,7 +93,7 @@ class DrillDownView(ReportMixin, TemplateView):
         return ctx
 
 
-class DashboardView(ReportMixin, TemplateView):
+class DashboardView(ReportPage):
     """/dashboard/: charts of the estates served; the company-wide roles also see the estates side by side."""
 
     template_name = "reports/dashboard.html"

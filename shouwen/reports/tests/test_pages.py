@@ -64,8 +64,13 @@ def test_the_deputy_gm_compares_the_estates_and_each_links_to_its_dashboard(marc
 
 
 def test_a_bad_month_is_answered_with_a_message_on_the_page_and_400_in_the_api(world, client_for, api_for):
-    page = client_for(world.supervisor).get(reverse("reports:monthly"), {"month": "March"})
+    client = client_for(world.supervisor)
+    page = client.get(reverse("reports:monthly"), {"month": "March"})
     assert page.status_code == 400 and "月份格式应为 YYYY-MM" in page.text
+    dashboard = client.get(reverse("reports:dashboard"), {"estate": "LJY"})
+    assert dashboard.status_code == 400 and "小区参数无效" in dashboard.text
+    excel = client.get(reverse("reports:excel"), {"start": "2026-03-01"}, follow=True)
+    assert "起止日期格式应为 YYYY-MM-DD" in excel.text
     api = api_for(world.supervisor)
     answer = api.get("/api/v1/reports/rates/", {"start": "2026-03-09", "end": "2026-03-01"})
     assert answer.status_code == 400 and "结束日期不能早于开始日期" in answer.json()["detail"]
