@@ -2,7 +2,8 @@
 
 For each size a fresh database is filled by `shouwen generate` (5 estates of 2,000 households, as
 many years as the size needs: the same estates and people, only more history behind the last
-month), then the report pages are timed in-process with Django's test client (server time:
+month; with ``--quick`` one estate, so that the small size still holds more than a year and the
+month, the month before and the same month a year earlier are all there at both sizes), then the report pages are timed in-process with Django's test client (server time:
 middleware, queries, template or workbook), as the people who use them:
 
 * ``monthly_estate``: 月度统计与服务指标 of the last full month, estate 1, by its customer-service supervisor
@@ -15,8 +16,8 @@ middleware, queries, template or workbook), as the people who use them:
 ``ratio`` per page = p50 at the large size ÷ p50 at the small size (target ≤ 1.5). The sizes are
 timed in alternating rounds (a fresh process per round and size), as in ``queues_search.py``.
 
-    python bench/reports.py            # 100,000 and 1,000,000 cases
-    python bench/reports.py --quick    # 10,000 and 100,000 cases
+    python bench/reports.py            # 5 estates: 100,000 and 1,000,000 cases (1.8 and 17.7 years)
+    python bench/reports.py --quick    # 1 estate: 13,600 and 136,000 cases (1.2 and 12 years)
 """
 
 from __future__ import annotations
@@ -94,16 +95,16 @@ def measure(repeat: int) -> dict[str, Any]:
     return results
 
 
-def generate(cases: int) -> None:
+def generate(cases: int, estates: int) -> None:
     """Fill the prepared database with about ``cases`` cases; print one JSON line about it."""
     django_existing()
     from django.core.management import call_command
 
     from shouwen.cases.models import Case
 
-    years = cases / (ESTATES * CASES_PER_ESTATE_YEAR)
+    years = cases / (estates * CASES_PER_ESTATE_YEAR)
     start = time.perf_counter()
-    call_command("generate", estates=ESTATES, years=years, seed=SEED, until=UNTIL, stdout=sys.stderr)
+    call_command("generate", estates=estates, years=years, seed=SEED, until=UNTIL, stdout=sys.stderr)
     generate_s = time.perf_counter() - start
     count = Case.objects.count()
     print(
@@ -136,7 +137,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 cases")
+    parser.add_argument("--quick", action="store_true", help="one estate, 13,600 and 136,000 cases")
+    parser.add_argument("--estates", type=int, help=f"estates ({ESTATES}; 1 with --quick)")
     parser.add_argument("--sizes", type=int, nargs=2, metavar=("SMALL", "LARGE"))
     parser.add_argument(
         "--repeat", type=int, default=5, help=f"timed requests per page and round ({ROUNDS} rounds)"
@@ -144,16 +146,20 @@ def main() -> None:
     parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    estates = args.estates or (1 if args.quick else ESTATES)
     if args.generate:
-        generate(args.generate)
+        generate(args.generate, estates)
         return
     if args.measure:
         django_existing()
         print(json.dumps(measure(args.repeat)))
         return
-    sizes = args.sizes or ((10_000, 100_000) if args.quick else (100_000, 1_000_000))
+    sizes = args.sizes or ((13_600, 136_000) if args.quick else (100_000, 1_000_000))
     databases = [throwaway_database(f"reports{size}") for size in sizes]
-    made = [run_child(db, "--generate", str(size)) for db, size in zip(databases, sizes, strict=True)]
+    made = [
+        run_child(db, "--generate", str(size), "--estates", str(estates))
+        for db, size in zip(databases, sizes, strict=True)
+    ]
     times: list[dict[str, list[float]]] = [{}, {}]
     month_contacts = [0, 0]
     for round_ in range(ROUNDS):
@@ -189,7 +195,7 @@ def main() -> None:
                 "sizes": {"small_cases": small["cases"], "large_cases": large["cases"]},
                 "years": {"small": small["years"], "large": large["years"]},
                 "month_contacts": {"small": month_contacts[0], "large": month_contacts[1]},
-                "estates": ESTATES,
+                "estates": estates,
                 "small": small_pages,
                 "large": large_pages,
                 "ratio": ratio,
