@@ -48,7 +48,7 @@ test: lint typecheck migrations-check pytest
 # Benchmarks (docs/performance.md): each script prints one JSON line with its figures and its ratio to a
 # baseline measured in the same run. SQLite, or PostgreSQL with DATABASE_URL (a throw-away database
 # is created beside the one named). bench-quick takes minutes; bench about an hour on two cores.
-BENCHES := bench/sla_sweep.py bench/intake.py bench/queues_search.py
+BENCHES := bench/sla_sweep.py bench/intake.py bench/queues_search.py bench/reports.py
 
 bench: $(VENV)/.installed-dev
 	@for b in $(BENCHES); do $(BIN)/python $$b || exit 1; done

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "shouwen.sla",
     "shouwen.workorders",
     "shouwen.followups",
+    "shouwen.reports",
     "shouwen.api",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("sla/", include("shouwen.sla.urls")),
     path("workorders/", include("shouwen.workorders.urls")),
     path("m/", include("shouwen.workorders.urls_mobile")),
+    path("", include("shouwen.reports.urls")),
     path("api/v1/", include("shouwen.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -36,6 +36,10 @@ class Cap:
     # payment), and on night duty the morning order of a call they registered themselves.
     WORKORDER_WORK = "workorder.work"
     FOLLOWUP_VISIT = "followup.visit"  # work the return-visit queue and record residents' satisfaction
+    REPORTS_VIEW = (
+        "reports.view"  # monthly statistics, rates, dashboards and their exports (of the estates served)
+    )
+    ASSESSMENT_ENTER = "assessment.enter"  # enter a department's quarterly self-check and inspection scores
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ _MANAGE = _DISPATCH | {
     Cap.DIRECTORY_HISTORY,
     Cap.CASE_SUPERVISE,
     Cap.FOLLOWUP_VISIT,
+    Cap.REPORTS_VIEW,
 }
 
 ROLES: dict[str, Role] = {
@@ -74,8 +79,13 @@ ROLES: dict[str, Role] = {
             frozenset(_DISPATCH | {Cap.DIRECTORY_EDIT, Cap.FOLLOWUP_VISIT}),
         ),
         Role("cs_supervisor", _("客服主管"), False, frozenset(_MANAGE)),
-        Role("office_director", _("管理处主任"), False, frozenset(_MANAGE | {Cap.STAFF_MANAGE})),
-        Role("deputy_gm", _("主管副总经理"), True, frozenset(_MANAGE)),
+        Role(
+            "office_director",
+            _("管理处主任"),
+            False,
+            frozenset(_MANAGE | {Cap.STAFF_MANAGE, Cap.ASSESSMENT_ENTER}),
+        ),
+        Role("deputy_gm", _("主管副总经理"), True, frozenset(_MANAGE | {Cap.ASSESSMENT_ENTER})),
         Role("technician", _("维修技术员"), False, frozenset(_ALL_VIEW | {Cap.WORKORDER_WORK})),
         Role("security", _("安护员"), False, frozenset(_ALL_VIEW)),
         Role("cleaning", _("保洁员"), False, frozenset(_ALL_VIEW)),
@@ -84,7 +94,7 @@ ROLES: dict[str, Role] = {
             "admin",
             _("系统管理员"),
             True,
-            frozenset(_MANAGE | {Cap.STAFF_MANAGE, Cap.ADMIN_SITE}),
+            frozenset(_MANAGE | {Cap.STAFF_MANAGE, Cap.ADMIN_SITE, Cap.ASSESSMENT_ENTER}),
         ),
     )
 }

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from shouwen.access.permissions import IsStaffMember
-from shouwen.api.views import cases, directory, followups, notifications, workorders
+from shouwen.api.views import cases, directory, followups, notifications, reports, workorders
 from shouwen.api.views.escalations import EscalationViewSet
 from shouwen.api.views.me import MeView
 from shouwen.core.csp import CSP, csp_override
@@ -43,6 +43,10 @@ REDOC_CSP = {
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("reports/monthly/", reports.MonthlyReportAPIView.as_view(), name="report-monthly"),
+    path("reports/rates/", reports.RatesAPIView.as_view(), name="report-rates"),
+    path("reports/recurring/", reports.RecurringAPIView.as_view(), name="report-recurring"),
+    path("reports/dashboard/", reports.DashboardAPIView.as_view(), name="report-dashboard"),
     path("schema/", SpectacularAPIView.as_view(**_staff_only), name="schema"),
     path(
         "docs/",

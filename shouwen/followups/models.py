@@ -82,7 +82,10 @@ class ReturnVisit(models.Model):
         verbose_name = _("回访")
         verbose_name_plural = _("回访")
         ordering = ["case", "round", "pk"]
-        indexes = [models.Index(fields=["status", "due_at"], name="return_visit_queue")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="return_visit_queue"),
+            models.Index(fields=["visited_at"], name="return_visit_visited"),  # the reports' month
+        ]
         constraints = [
             models.UniqueConstraint(fields=["case", "round"], name="return_visit_one_per_round"),
             # At most one visit of a case is waiting; a second resolution cannot open another.

@@ -237,6 +237,9 @@ class Deadline(models.Model):
             ),
             models.Index(fields=["due_at"], name="deadline_due"),
             models.Index(fields=["case", "kind", "state"], name="deadline_case_kind"),
+            # The reports: limits met in a month, and limits running past due now or in a month.
+            models.Index(fields=["met_at"], name="deadline_met"),
+            models.Index(fields=["due_at"], name="deadline_running_due", condition=Q(state="running")),
         ]
 
     def __str__(self) -> str:

@@ -191,6 +191,7 @@ class WorkOrder(models.Model):
         indexes = [
             models.Index(fields=["state", "appointment_at"], name="workorder_state_appointment"),
             models.Index(fields=["case", "state"], name="workorder_case_state"),
+            models.Index(fields=["done_at"], name="workorder_done"),  # the reports' month
         ]
         constraints = [
             # Overriding the warranty proposal is allowed, but never silently.

@@ -25,7 +25,8 @@ from shouwen.cases.models import (
 )
 from shouwen.directory.models import Estate, Staff
 from shouwen.followups.models import ReturnVisit
-from shouwen.sla.models import Deadline
+from shouwen.sla.models import Deadline, Escalation
+from shouwen.workorders.models import WorkOrder, WorkOrderTechnician
 
 UNTIL = "2026-06-01T18:00"
 SMALL = {"estates": 1, "years": 1, "contacts_per_year": 500, "households": 200, "until": UNTIL}
@@ -62,6 +63,9 @@ def test_counts_match_the_rows_and_the_seed_volumes(generated):
     assert CaseEvent.objects.count() == counts["caseevent"]
     assert Deadline.objects.count() == counts["deadline"]
     assert ReturnVisit.objects.count() == counts["returnvisit"]
+    assert WorkOrder.objects.count() == counts["workorder"] > 0
+    assert WorkOrderTechnician.objects.count() == counts["workordertechnician"] == counts["workorder"]
+    assert Escalation.objects.count() == counts["escalation"] > 0
     # ~500 contacts a year, with the seeds' month as the mix (repairs 1,492 of 2,385).
     total = counts["contact"]
     assert 400 < total < 600
@@ -95,6 +99,26 @@ def test_every_case_keeps_the_accountability_invariant(generated):
     # Running deadlines and waiting return visits belong to cases still being handled.
     assert not Deadline.objects.filter(state="running").exclude(case__status__in=ACTIVE_STATUSES).exists()
     assert not ReturnVisit.objects.filter(status="pending").exclude(case__status="resolved").exists()
+    # Work orders: one per technician's visit, done when the case was resolved, rated by household residents.
+    assert not WorkOrder.objects.exclude(case__category__in=["public_repair", "household_repair"]).exists()
+    assert not WorkOrder.objects.filter(state="accepted").exclude(case__status__in=ACTIVE_STATUSES).exists()
+    assert (
+        not WorkOrder.objects.filter(state="done", case__resolved_at__isnull=False)
+        .filter(done_at__gt=F("case__resolved_at"))
+        .exists()
+    )
+    assert WorkOrder.objects.filter(kind="rework", rework_of__isnull=False).exists()
+    assert (
+        WorkOrder.objects.filter(case__category="household_repair", state="done")
+        .exclude(resident_rating="")
+        .exists()
+    )
+    assert not WorkOrder.objects.filter(case__category="public_repair").exclude(resident_rating="").exists()
+    # Escalations are the steps of deadlines met late, raised when overdue and handled when met.
+    assert not Escalation.objects.exclude(deadline__margin_seconds__lt=0).exists()
+    assert not Escalation.objects.exclude(case=F("deadline__case")).exists()
+    assert not Escalation.objects.filter(level=2).exclude(at=F("deadline__due_at")).exists()
+    assert not Escalation.objects.exclude(handled_at=F("deadline__met_at")).exists()
     # The origin contact points back at its case; the timeline's data is JSON the app can read.
     assert not Case.objects.exclude(origin__case=F("pk")).exists()
     case = Case.objects.order_by("pk").first()

@@ -75,7 +75,8 @@ from shouwen.followups.models import ReturnVisit, ReturnVisitAttempt
 from shouwen.followups.services import default_due
 from shouwen.sla.calendar import BusinessCalendar
 from shouwen.sla.deadlines import compute, level_at
-from shouwen.sla.models import Deadline, DeadlineKind, DeadlinePolicy, DeadlineState, Remit
+from shouwen.sla.models import Deadline, DeadlineKind, DeadlinePolicy, DeadlineState, Escalation, Level, Remit
+from shouwen.workorders.models import OrderKind, WorkOrder, WorkOrderTechnician
 
 K = CaseEvent.Kind
 
@@ -131,6 +132,12 @@ SEVERITIES = [("minor", 70), ("important", 25), ("major", 5)]
 SATISFACTION = [("very_satisfied", 22), ("satisfied", 48), ("basically", 18), ("unsatisfied", 12)]
 SATISFACTION_LABEL = {"very_satisfied": "非常满意", "satisfied": "满意", "basically": "基本满意"}
 FAILED_CALLS = [(0, 60), (1, 20), (2, 12), (3, 8)]
+# The resident's rating when signing a finished household repair (003 模板5: phone repairs 75% satisfied).
+RATINGS = [("satisfied", 75), ("fair", 18), ("unsatisfied", 7)]
+TRADES = {
+    "household_repair": [("plumbing", 50), ("electrical", 25), ("doors", 15), ("civil", 10)],
+    "public_repair": [("electrical", 30), ("lift", 20), ("plumbing", 20), ("doors", 15), ("civil", 15)],
+}
 
 # ---------------------------------------------------------------- what residents say (search finds these)
 
@@ -394,6 +401,7 @@ class CaseRun:
     responsibility: Any
     deadlines: list[Any] = field(default_factory=list)
     visits: list[Any] = field(default_factory=list)
+    orders: list[Any] = field(default_factory=list)
     events: int = 0
 
 
@@ -422,6 +430,9 @@ class Generator:
         Deadline,
         ReturnVisit,
         ReturnVisitAttempt,
+        WorkOrder,
+        WorkOrderTechnician,
+        Escalation,
     )
 
     def __init__(
@@ -466,6 +477,7 @@ class Generator:
         with translation.override(settings.LANGUAGE_CODE):
             self.category_label = {c.value: str(c.label) for c in Category}
         self.calendar: BusinessCalendar | None = None
+        self.deputy_gm: Person | None = None
         self.started = time.monotonic()
 
     # ------------------------------------------------------------ helpers
@@ -551,7 +563,7 @@ class Generator:
         # Generated estates keep the default working hours; their company's own days still count.
         self.calendar = BusinessCalendar.for_estate(worlds[0].estate)
         # Somebody sees the whole company (主管副总经理), as in every real deployment.
-        self.make_staff(company, [], None, "deputy_gm", f"{codes[0]}GM", 1)
+        self.deputy_gm = self.make_staff(company, [], None, "deputy_gm", f"{codes[0]}GM", 1)[0]
         return worlds
 
     def build_estate(self, company: Company, code: str) -> EstateWorld:
@@ -915,6 +927,8 @@ class Generator:
             t = self.hand_over(run, t, handler, to_department)
             if t > self.until:
                 return
+        if repair and run.holder.role == "technician":
+            self.open_work_order(run, t, desk)
         t += self.work_time(case)
         if t > self.until:
             return
@@ -929,12 +943,18 @@ class Generator:
             )
             return
         self.resolve(run, t, resolution)
-        if case.category not in RETURN_VISIT_CATEGORIES:
-            return
+        if case.category in RETURN_VISIT_CATEGORIES:
+            self.visits_and_rework(run, t, desk, supervisor)
+
+    def visits_and_rework(self, run: CaseRun, t: datetime, desk: Person, supervisor: Person) -> None:
+        """Visit back after the resolution; an unsatisfied resident gets the work done again (twice at most)."""
+        rng = self.rng
         for round_no in (1, 2):
             visited = self.visit_back(run, t, round_no, desk, supervisor)
-            if visited is None or case.status != CaseStatus.OPEN:
+            if visited is None or run.case.status != CaseStatus.OPEN:
                 return
+            if run.orders:  # the service desk sends the technician back with a rework order
+                self.open_work_order(run, visited + timedelta(minutes=rng.uniform(5, 60)), desk)
             t = visited + _lognormal(rng, 24, 0.8)  # reworked after an unsatisfied visit
             if t > self.until:
                 return
@@ -1026,11 +1046,72 @@ class Generator:
         run.case.accountable_id = holder.pk
         run.case.department_id = holder.department_id
 
+    def open_work_order(self, run: CaseRun, t: datetime, desk: Person) -> None:
+        """Send the technician a work order (a rework order after an unsatisfied visit), accepted at once."""
+        if t > self.until:
+            return
+        rng = self.rng
+        case = run.case
+        before = run.orders[-1] if run.orders else None
+        order = self.new(
+            WorkOrder,
+            id=self.take_id(WorkOrder),
+            number=f"{case.number}-W{len(run.orders) + 1}",
+            case_id=case.id,
+            kind=OrderKind.REWORK if before is not None else OrderKind.REPAIR,
+            rework_of_id=before.id if before is not None else None,
+            trade=before.trade if before is not None else _pick(rng, TRADES[case.category]),
+            state="accepted",
+            description=case.summary,
+            created_by_id=desk.pk,
+            created_at=t,
+            updated_at=t,
+            accepted_at=t,
+        )
+        self.new(
+            WorkOrderTechnician,
+            id=self.take_id(WorkOrderTechnician),
+            work_order_id=order.id,
+            staff_id=run.holder.pk,
+            position=0,
+            assigned_at=t,
+        )
+        # As workorders.timeline.event writes them: the order's number and step.
+        self.event(run, t, desk, K.WORK_ORDER, f"{order.number} 开单", work_order=order.number, step="create")
+        run.orders.append(order)
+
+    def finish_work_order(self, run: CaseRun, t: datetime) -> None:
+        """The technician finishes the open order; a household resident rates it when signing."""
+        order = run.orders[-1] if run.orders else None
+        if order is None or order.state != "accepted":
+            return
+        rng = self.rng
+        arrived = order.accepted_at + (t - order.accepted_at) * rng.uniform(0.1, 0.5)
+        order.on_way_at = order.arrived_at = order.diagnosed_at = arrived
+        order.state = "done"
+        order.done_at = order.updated_at = t
+        order.plan = run.case.resolution
+        holder = run.holder
+        self.event(
+            run,
+            t,
+            holder,
+            K.WORK_ORDER,
+            f"{order.number} 完工：{order.plan}",
+            work_order=order.number,
+            step="complete",
+        )
+        if run.case.category == Category.HOUSEHOLD_REPAIR:
+            order.resident_rating = _pick(rng, RATINGS)
+            order.signature_refused_reason = "住户口头确认，未留签字"
+            order.signed_at = t
+
     def resolve(self, run: CaseRun, t: datetime, resolution: str) -> None:
         """Record the result: repairs and complaints wait for a return visit, the rest are closed."""
         case = run.case
         case.resolution = resolution
         case.resolved_at = t
+        self.finish_work_order(run, t)
         self.event(run, t, run.holder, K.RESOLVED, resolution)
         self.meet(run, t, [DeadlineKind.FIRST_ANSWER, DeadlineKind.RESOLUTION])
         if case.category in RETURN_VISIT_CATEGORIES:
@@ -1226,6 +1307,38 @@ class Generator:
             assert d.due_at is not None
             d.margin_seconds = int((d.due_at - t).total_seconds())
             d.next_check_at = None
+            self.escalations(run, d, t)
+
+    def escalations(self, run: CaseRun, d: Any, t: datetime) -> None:
+        """The ladder steps the sweep took while the deadline was late, handled when it was met."""
+        if d.level < 2:
+            return
+        policy = next((p for p in self.policies if p.pk == d.policy_id), None)
+        steps = [(2, d.due_at, policy.overdue_to if policy else Level.SUPERVISOR)]
+        if d.level >= 3:
+            steps.append((3, d.final_at, policy.final_to if policy else Level.OFFICE_DIRECTOR))
+        for level, at, to in steps:
+            target = self.escalation_target(run, to)
+            self.new(
+                Escalation,
+                id=self.take_id(Escalation),
+                deadline_id=d.id,
+                case_id=run.case.id,
+                level=level,
+                target_id=target.pk,
+                at=at,
+                handled_at=t,
+            )
+
+    def escalation_target(self, run: CaseRun, to: str) -> Person:
+        people = run.world.people
+        if to == Level.ACCOUNTABLE:
+            return run.holder
+        if to == Level.OFFICE_DIRECTOR:
+            return people["office_director"][0]
+        if to == Level.DEPUTY_GM and self.deputy_gm is not None:
+            return self.deputy_gm
+        return people["cs_supervisor"][0]
 
     def cancel(self, run: CaseRun, kinds: list[str] | None) -> None:
         """Stop running deadlines that no longer apply."""
@@ -1402,7 +1515,8 @@ class Command(BaseCommand):
             f"{c['case']:,} cases (open {c['status_open']:,}, resolved {c['status_resolved']:,}, "
             f"closed {c['status_closed']:,}, declined {c['status_declined']:,}, void {c['status_void']:,}), "
             f"{c['handover']:,} handovers, {c['responsibility']:,} responsibilities, {c['caseevent']:,} events, "
-            f"{c['deadline']:,} deadlines, {c['returnvisit']:,} return visits."
+            f"{c['deadline']:,} deadlines, {c['returnvisit']:,} return visits, {c['workorder']:,} work orders, "
+            f"{c['escalation']:,} escalations."
         )
         if options["json"]:
             self.stdout.write(json.dumps(counts, ensure_ascii=False, sort_keys=True))
