@@ -19,6 +19,7 @@ from shouwen.cases.models import (
     Severity,
 )
 from shouwen.core.actions import ActionForm
+from shouwen.core.params import parse_id
 from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
 from shouwen.procedures.models import Procedure
@@ -36,7 +37,7 @@ class _ItemIdsField(forms.MultipleChoiceField):
     """Checklist item ids: any number is read; whether it belongs to the procedure is the service's rule."""
 
     def valid_value(self, value: Any) -> bool:
-        return str(value).isdigit()
+        return parse_id(str(value)) is not None
 
 
 class IntakeForm(forms.Form):
@@ -280,7 +281,7 @@ class _ItemIds(forms.TypedMultipleChoiceField):
     """Checklist item ids of a case: any number is read; the service checks they are on the case."""
 
     def valid_value(self, value: Any) -> bool:
-        return str(value).isdigit()
+        return parse_id(str(value)) is not None
 
 
 class DocumentsForm(ActionForm):

@@ -37,6 +37,7 @@ from shouwen.cases.models import (
     Handover,
     HandoverStatus,
 )
+from shouwen.core.params import parse_id
 from shouwen.directory.models import Estate
 from shouwen.followups.models import ReturnVisit, Satisfaction, VisitStatus
 from shouwen.reports.models import RateCode, Target
@@ -724,9 +725,9 @@ def drill_down_cases(
     if params.get("category") in Category.values:
         qs = qs.filter(category=params["category"])
     for key in ("public_area", "unit", "resident"):
-        value = params.get(key, "")
-        if value.isdigit():
-            qs = qs.filter(**{f"{key}_id": int(value)})
+        value = parse_id(params.get(key))
+        if value is not None:
+            qs = qs.filter(**{f"{key}_id": value})
     if params.get("attribution") in Attribution.values:
         qs = qs.filter(attribution=params["attribution"])
     return qs.order_by("-created_at", "-pk")[:limit]
