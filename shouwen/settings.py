@@ -239,9 +239,26 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "shouwen@localhost")
 # Seconds before a silent mail server counts as failed, so one bad server cannot stall the worker.
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 15, minimum=1)
+# An e-mail or SMS copy that cannot be sent (mail server down, SMS gateway error) is tried again,
+# waiting 30 s, 1 min, 2 min … (never more than the longest wait) between tries, until this many
+# minutes have passed since its first try; only then does it count as failed (admin, /metrics).
+SHOUWEN_DELIVERY_RETRY_MINUTES = envint("SHOUWEN_DELIVERY_RETRY_MINUTES", 120, minimum=0)
+SHOUWEN_DELIVERY_RETRY_FIRST_SECONDS = envint("SHOUWEN_DELIVERY_RETRY_FIRST_SECONDS", 30, minimum=1)
+SHOUWEN_DELIVERY_RETRY_MAX_SECONDS = envint("SHOUWEN_DELIVERY_RETRY_MAX_SECONDS", 900, minimum=1)
 
-# Background tasks (deadline sweep, e-mail and SMS) are queued in the database and run by `shouwen worker`.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Background tasks (deadline sweep, e-mail and SMS) run by `shouwen worker`: queued in the database
+# (the default, nothing more to operate) or, with SHOUWEN_TASKS_BACKEND=rq, in Redis through RQ.
+SHOUWEN_TASKS_BACKEND = envchoice("SHOUWEN_TASKS_BACKEND", "db", ("db", "rq"))
+SHOUWEN_REDIS_URL = envstr("SHOUWEN_REDIS_URL", "redis://127.0.0.1:6379/0")
+if SHOUWEN_TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    # A task killed with its worker is moved to RQ's failed list; the periodic ones run again anyway.
+    RQ_QUEUES = {"default": {"URL": SHOUWEN_REDIS_URL, "DEFAULT_TIMEOUT": 900}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The deadline sweep runs once per this many seconds across all workers (a lease row decides which).
+SHOUWEN_SWEEP_SECONDS = envint("SHOUWEN_SWEEP_SECONDS", 60, minimum=1)
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -7,9 +7,11 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
@@ -46,9 +48,14 @@ def keep_signal_handlers():
         signal.signal(s, handler)
 
 
-def test_the_sweep_task_calls_the_sla_sweep(fake_sweep):
-    assert sweep_deadlines_task.call() == {"seen": 0, "escalated": 0}
-    assert fake_sweep == [None]
+def test_the_sweep_task_calls_the_sla_sweep_once_per_period(db, fake_sweep):
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, 5, tzinfo=UTC), tick=False):
+        assert sweep_deadlines_task.call() == {"ran": 1, "seen": 0, "escalated": 0}
+        # Another run in the same minute (another worker's) finds the period taken.
+        assert sweep_deadlines_task.call() == {"ran": 0}
+    with time_machine.travel(datetime(2026, 3, 10, 10, 1, 0, tzinfo=UTC), tick=False):
+        assert sweep_deadlines_task.call()["ran"] == 1
+    assert len(fake_sweep) == 2
 
 
 def test_the_delivery_task_delivers(world, no_quiet_hours):
