@@ -20,6 +20,7 @@ from shouwen.env import (
     envint,
     envlist,
     envnetworks,
+    envnetworks_default,
     envrate,
     envstr,
     parse_time_range,
@@ -82,6 +83,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shouwen.core.logs.RequestIdMiddleware",
+    "shouwen.core.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "shouwen.core.csp.ContentSecurityPolicyMiddleware",
     "shouwen.core.middleware.RefuseNulCharactersMiddleware",
@@ -200,11 +203,32 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up if it is missing
+# Uploads (attachments, photos, signatures): a folder, shared by every web node and worker when
+# there are several (SHOUWEN_MEDIA_ROOT on NFS or similar), or an S3-compatible store through
+# django-storages with SHOUWEN_MEDIA_STORAGE=s3 and SHOUWEN_S3_* (AWS_* credentials as boto3 reads them).
+SHOUWEN_MEDIA_STORAGE = envchoice("SHOUWEN_MEDIA_STORAGE", "file", ("file", "s3"))
+if SHOUWEN_MEDIA_STORAGE == "s3":
+    _media: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": envstr("SHOUWEN_S3_BUCKET", ""),
+            "endpoint_url": envstr("SHOUWEN_S3_ENDPOINT_URL", "") or None,
+            "region_name": envstr("SHOUWEN_S3_REGION", "") or None,
+            "location": envstr("SHOUWEN_S3_PREFIX", "media"),
+            "default_acl": None,
+            "querystring_auth": True,  # never public: the application streams files after its checks
+            "file_overwrite": False,
+        },
+    }
+    if not _media["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("SHOUWEN_MEDIA_STORAGE=s3 needs SHOUWEN_S3_BUCKET")
+else:
+    _media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(envstr("SHOUWEN_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"  # never served as is: attachments go out through a view that checks the estate
 # Largest photo or PDF that may be attached to a case, in megabytes.
 SHOUWEN_ATTACHMENT_MAX_MB = envint("SHOUWEN_ATTACHMENT_MAX_MB", 10, minimum=1)
@@ -250,10 +274,10 @@ SHOUWEN_DELIVERY_RETRY_MAX_SECONDS = envint("SHOUWEN_DELIVERY_RETRY_MAX_SECONDS"
 # (the default, nothing more to operate) or, with SHOUWEN_TASKS_BACKEND=rq, in Redis through RQ.
 SHOUWEN_TASKS_BACKEND = envchoice("SHOUWEN_TASKS_BACKEND", "db", ("db", "rq"))
 SHOUWEN_REDIS_URL = envstr("SHOUWEN_REDIS_URL", "redis://127.0.0.1:6379/0")
+# A task killed with its worker is moved to RQ's failed list; the periodic ones run again anyway.
+RQ_QUEUES = {"default": {"URL": SHOUWEN_REDIS_URL, "DEFAULT_TIMEOUT": 900}}
 if SHOUWEN_TASKS_BACKEND == "rq":
     INSTALLED_APPS.append("django_rq")
-    # A task killed with its worker is moved to RQ's failed list; the periodic ones run again anyway.
-    RQ_QUEUES = {"default": {"URL": SHOUWEN_REDIS_URL, "DEFAULT_TIMEOUT": 900}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -285,7 +309,7 @@ if MODE == "production":
     # Plain-HTTP requests are redirected to HTTPS; turn off only where the proxy redirects itself.
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     # A monitor on the machine or the load balancer may probe the health check over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
@@ -318,6 +342,14 @@ SECURE_CSP = {
 # Shared counters (API throttling) live in the database by default, so every gunicorn worker and
 # web node sees the same ones; SHOUWEN_CACHE_URL=redis://host:6379/0 moves them to Redis.
 CACHE_TABLE = "shouwen_cache"
+# Sessions are rows in the database (every web node sees them); SHOUWEN_SESSIONS=cache keeps them in
+# the cache above (Redis, when SHOUWEN_CACHE_URL names one), with the database behind it.
+SHOUWEN_SESSIONS = envchoice("SHOUWEN_SESSIONS", "db", ("db", "cache"))
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SHOUWEN_SESSIONS == "cache"
+    else "django.contrib.sessions.backends.db"
+)
 _cache_url = envstr("SHOUWEN_CACHE_URL", "")
 CACHES: dict[str, dict[str, Any]]
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
@@ -414,9 +446,29 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Logs go to standard error: plain text by default, one JSON object per line with
+# SHOUWEN_LOG_FORMAT=json (what docs/deploy.md sets); either way each line names its request id.
+SHOUWEN_LOG_FORMAT = envchoice("SHOUWEN_LOG_FORMAT", "text", ("text", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "shouwen.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "shouwen.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": SHOUWEN_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }
+
+# /metrics (Prometheus) answers a request with "Authorization: Bearer <token>", or from these networks.
+SHOUWEN_METRICS_TOKEN = envstr("SHOUWEN_METRICS_TOKEN", "")
+SHOUWEN_METRICS_NETWORKS = envnetworks("SHOUWEN_METRICS_NETWORKS") or envnetworks_default(
+    ["127.0.0.0/8", "::1"]
+)
