@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
 import time
 
 import pytest
-import redis
 
 from shouwen.core.models import Lease
 from shouwen.notifications.models import Delivery, Notification
@@ -20,19 +18,8 @@ from shouwen.sla.sweep import SWEEP_LEASE
 pytestmark = pytest.mark.worker
 
 
-@pytest.fixture
-def redis_url():
-    """A Redis database of its own on 127.0.0.1:6379, emptied before and after."""
-    url = f"redis://127.0.0.1:6379/{random.randint(8, 15)}"
-    conn = redis.Redis.from_url(url)
-    conn.ping()
-    conn.flushdb()
-    yield url
-    conn.flushdb()
-
-
 def test_the_rq_worker_delivers_email_and_sweeps(
-    live_world, smtp_server, no_quiet_hours, redis_url, tmp_path
+    live_world, smtp_server, no_quiet_hours, throwaway_redis, tmp_path
 ):
     collector, port = smtp_server
     clerk = live_world.clerk
@@ -45,7 +32,7 @@ def test_the_rq_worker_delivers_email_and_sweeps(
         {
             "DATABASE_URL": database_url(),
             "SHOUWEN_TASKS_BACKEND": "rq",
-            "SHOUWEN_REDIS_URL": redis_url,
+            "SHOUWEN_REDIS_URL": throwaway_redis,
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(port),

@@ -38,9 +38,9 @@ def test_readyz_names_the_cache_when_it_does_not_answer(client, db, monkeypatch)
     assert response.json()["database"] != "error"
 
 
-def test_readyz_with_rq_pings_redis(client, db, settings):
+def test_readyz_with_rq_pings_redis(client, db, settings, throwaway_redis):
     settings.SHOUWEN_TASKS_BACKEND = "rq"
-    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:6379/0"}}
+    settings.RQ_QUEUES = {"default": {"URL": throwaway_redis}}
     assert client.get("/readyz").json()["queue"] == "rq"
     # Nothing listens on port 1: not ready, and the answer says it is the queue.
     settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:1/0"}}
