@@ -30,11 +30,10 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         given = request.headers.get("X-Request-ID", "")
         rid = given if _SAFE_ID.fullmatch(given) else uuid.uuid4().hex
-        token = request_id.set(rid)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id.reset(token)
+        # Not reset at the end: Django logs a failed request ("Internal Server Error: …") after
+        # the middleware returns, and that line must name the request too. The next request sets its own.
+        request_id.set(rid)
+        response = self.get_response(request)
         response["X-Request-ID"] = rid
         return response
 
