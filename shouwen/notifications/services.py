@@ -11,6 +11,8 @@ A try that fails (mail server down, SMS gateway error) is retried with a growing
 from __future__ import annotations
 
 import logging
+import smtplib
+import socket
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -223,6 +225,16 @@ def _mark(pk: int, **values: object) -> None:
     retry_on_lock(lambda: Notification.objects.filter(pk=pk).update(**values), what="record a delivery")
 
 
+# Errors that say the mail server cannot be reached at all, rather than refusing one message.
+_SERVER_DOWN = (
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPServerDisconnected,
+)
+
+
 def _after_failure(channel: _Channel, n: Notification, error: str, now: datetime) -> str:
     """Record a failed try: another try later while the retry window lasts, failed after it."""
     attempts: int = getattr(n, channel.attempts)
@@ -272,6 +284,10 @@ def _deliver_channel(channel: _Channel, now: datetime) -> dict[str, int]:
                 exc,
             )
             counts["failed" if outcome == Delivery.FAILED else "retrying"] += 1
+            if isinstance(exc, _SERVER_DOWN):
+                # The server is down for every copy: the others wait for the next run rather than
+                # each waiting out EMAIL_TIMEOUT now, which would hold up the worker (and the sweep).
+                break
             continue
         # The last try's error stays until it is sent: the admin shows why it took several tries.
         _mark(pk, **{channel.status: Delivery.SENT, channel.sent_at: timezone.now()})

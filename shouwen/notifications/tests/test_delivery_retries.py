@@ -132,3 +132,22 @@ def test_quiet_hours_postpone_a_non_urgent_retry_but_keep_it_retrying(
     n.refresh_from_db()
     assert n.email_status == Delivery.RETRYING
     assert n.email_deliver_after == T0 + timedelta(hours=2)
+
+
+def test_a_mail_server_that_cannot_be_reached_is_tried_once_per_run_not_once_per_copy(
+    world, give_contact, smtp_down
+):
+    clerk = give_contact(world.clerk, "wangli@example.com")
+    first = notify(clerk, title="第一条", now=T0)
+    second = notify(clerk, title="第二条", now=T0)
+
+    result = deliver_pending(now=T0)
+    assert (result["email_retrying"], result["email_sent"]) == (1, 0)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.email_attempts, second.email_attempts) == (1, 0)
+    assert second.email_status == Delivery.PENDING  # untouched: tried at the next run
+
+    deliver_pending(now=T0 + timedelta(seconds=5))
+    second.refresh_from_db()
+    assert (second.email_status, second.email_attempts) == (Delivery.RETRYING, 1)
