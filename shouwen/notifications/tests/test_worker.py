@@ -150,3 +150,24 @@ def test_the_worker_process_delivers_a_pending_email(live_world, smtp_server, no
                 proc.wait(timeout=5)
                 raise
     assert code == 0, log_path.read_text(errors="replace")[-3000:]
+
+
+def test_a_task_left_running_by_a_killed_worker_is_queued_again(
+    transactional_db, keep_signal_handlers, no_quiet_hours
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shouwen.notifications.management.commands.worker import requeue_abandoned
+
+    result = deliver_notifications_task.enqueue()
+    row = DBTaskResult.objects.get(pk=result.id)
+    row.claim("host:1234")  # a worker took it, then was killed with it
+    assert requeue_abandoned() == 0  # still may be running
+    assert requeue_abandoned(now=timezone.now() + timedelta(minutes=31)) == 1
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.READY
+    call_command("db_worker", batch=True, interval=0, reload=False, startup_delay=False, verbosity=0)
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.SUCCESSFUL

@@ -37,6 +37,9 @@ KEEP_RESULTS_DAYS = 7
 UPKEEP_HOUR = 3
 
 
+# A task "running" this long belongs to a worker that was killed: it is queued again (every task is
+# idempotent), so none is lost. Longer than any task takes: a sweep or a delivery run takes minutes at most.
+STALE_RUNNING_MINUTES = 30
 # The scheduler looks at least this often whether the sweep period has run, so none is skipped.
 SWEEP_POLL_SECONDS = 5.0
 
@@ -49,6 +52,24 @@ def is_waiting(t: Task[Any, Any]) -> bool:
         queue = django_rq.get_queue(t.queue_name)
         return any(job.func_name == t.module_path for job in queue.get_jobs(0, 500))
     return DBTaskResult.objects.filter(task_path=t.module_path, status=TaskResultStatus.READY).exists()
+
+
+def requeue_abandoned(now: Any = None) -> int:
+    """Queue again the tasks a killed worker left running on the database queue; return how many.
+
+    (RQ moves a killed worker's task to its failed list itself; the periodic tasks run again anyway.)
+    """
+    from datetime import timedelta
+
+    if settings.SHOUWEN_TASKS_BACKEND != "db":
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(minutes=STALE_RUNNING_MINUTES)
+    count = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=cutoff).update(
+        status=TaskResultStatus.READY, started_at=None
+    )
+    if count:
+        logger.warning("queued again %s task(s) left running by a worker that stopped", count)
+    return count
 
 
 def sweep_period_open(now: Any = None) -> bool:
@@ -103,6 +124,7 @@ class Scheduler(threading.Thread):
                     deliveries = time.monotonic() >= next_delivery
                     enqueue_periodic(deliveries=deliveries)
                     if deliveries:
+                        requeue_abandoned()
                         next_delivery = time.monotonic() + self.interval
                     self.upkeep()
                 except Exception:  # e.g. the database restarting: try again next round, keep the worker up
