@@ -36,6 +36,7 @@ def main(out: str, notifications: int) -> None:
         "resident": world.residents["owner"].pk,
         "unit": world.units["3-2-1502"].pk,
         "user": world.clerk.user.pk,
+        "supervisor": supervisor.pk,
     }
     with open(out, "w") as fh:
         json.dump(facts, fh)

@@ -30,7 +30,10 @@ def test_three_simulated_hosts_lose_and_double_nothing_when_a_web_node_and_a_wor
     assert figures["lost"] == 0 and figures["duplicates"] == 0
     assert figures["acknowledged"] == figures["case_numbers"] == 300
     assert figures["retries"] == figures["errors"] and figures["gave_up"] == 0  # every failure was retried
-    assert figures["emails_sent"] == figures["emails_expected"] and figures["emails_duplicated"] == 0
+    # E-mail kept coming during the kills: each went out once, or is "sending" (its worker was killed
+    # mid-send: at most once, never twice); none lost.
+    assert figures["emails_duplicated"] == 0 and figures["emails_lost"] == 0
+    assert figures["emails_received"] + figures["emails_in_doubt"] >= figures["emails_expected"] > 60
     assert figures["sweeps"] == figures["sweep_periods"] > 0
     # Nothing is left behind: no namespace, no bridge.
     assert "swsim-" not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
