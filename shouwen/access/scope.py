@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Model, QuerySet
 
 from shouwen.access.roles import ROLES
+
+if TYPE_CHECKING:
+    from shouwen.directory.models import Staff
 
 M = TypeVar("M", bound=Model)
 AnyUser = User | AnonymousUser
@@ -22,7 +25,7 @@ def signed_in(user: AnyUser) -> User:
     return user
 
 
-def staff_of(user: AnyUser):  # noqa: ANN201 - returns Staff | None
+def staff_of(user: AnyUser) -> Staff | None:
     """Return the user's Staff record, or None."""
     if not user.is_authenticated:
         return None

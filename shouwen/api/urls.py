@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from shouwen.access.permissions import IsStaffMember
 from shouwen.api.views import cases, directory, followups, notifications, workorders
+from shouwen.api.views.escalations import EscalationViewSet
 from shouwen.api.views.me import MeView
 from shouwen.core.csp import CSP, csp_override
 
@@ -24,6 +25,7 @@ router.register("staff", directory.StaffViewSet, basename="staff")
 router.register("contacts", cases.ContactViewSet, basename="contact")
 router.register("cases", cases.CaseViewSet, basename="case")
 router.register("notifications", notifications.NotificationViewSet, basename="notification")
+router.register("escalations", EscalationViewSet, basename="escalation")
 router.register("return-visits", followups.ReturnVisitViewSet, basename="return-visit")
 router.register("work-orders", workorders.WorkOrderViewSet, basename="work-order")
 router.register("materials", workorders.MaterialViewSet, basename="material")

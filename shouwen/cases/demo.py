@@ -226,6 +226,18 @@ def _visit_back(case: Case, rng: random.Random, first: Staff, supervisor: Staff,
         services.resolve_case(tech, case, resolution="已返工处理，住户确认")
 
 
+def _complete_documents(case: Case, rng: random.Random, first: Staff, days_ago: float) -> None:
+    """A procedure short of documents: the notice is often given; older ones were completed and done."""
+    if rng.random() < 0.6:
+        services.give_one_time_notice(first, case, channel=rng.choice(["printed", "sms", "spoken"]))
+    if days_ago > 3 and rng.random() < 0.7:
+        missing = list(case.documents.filter(provided=False).values_list("item_id", flat=True))
+        services.record_visit(first, case, channel="visit", content="补交资料")
+        services.tick_documents(first, case, item_ids=missing)
+        services.accept_for_processing(first, case)
+        services.resolve_case(first, case, resolution="手续已办结")
+
+
 def _advance(
     case: Case,
     rng: random.Random,
@@ -237,14 +249,7 @@ def _advance(
 ) -> None:
     """Take a new case to a state that fits its age: recent ones open, older ones mostly closed."""
     if case.status == "awaiting_documents":
-        if rng.random() < 0.6:
-            services.give_one_time_notice(first, case, channel=rng.choice(["printed", "sms", "spoken"]))
-        if days_ago > 3 and rng.random() < 0.7:
-            missing = list(case.documents.filter(provided=False).values_list("item_id", flat=True))
-            services.record_visit(first, case, channel="visit", content="补交资料")
-            services.tick_documents(first, case, item_ids=missing)
-            services.accept_for_processing(first, case)
-            services.resolve_case(first, case, resolution="手续已办结")
+        _complete_documents(case, rng, first, days_ago)
         return
     roll = rng.random()
     if case.category in ("household_repair", "public_repair", "complaint") and technicians:

@@ -7,10 +7,20 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shouwen.cases.models import Attribution, Category, Channel, OneTimeNotice, Severity
+from shouwen.cases.models import (
+    Attribution,
+    Case,
+    Category,
+    Channel,
+    Handover,
+    HandoverStatus,
+    OneTimeNotice,
+    PauseReason,
+    Severity,
+)
+from shouwen.core.actions import ActionForm
 from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
-from shouwen.directory.phones import normalize_phone
 from shouwen.procedures.models import Procedure
 
 
@@ -20,6 +30,13 @@ def _field(form: forms.Form, name: str) -> forms.ModelChoiceField:
 
 def _multi(form: forms.Form, name: str) -> forms.MultipleChoiceField:
     return cast(forms.MultipleChoiceField, form.fields[name])
+
+
+class _ItemIdsField(forms.MultipleChoiceField):
+    """Checklist item ids: any number is read; whether it belongs to the procedure is the service's rule."""
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit()
 
 
 class IntakeForm(forms.Form):
@@ -45,9 +62,17 @@ class IntakeForm(forms.Form):
     )
     public_area = forms.ModelChoiceField(PublicArea.objects.none(), label=_("公共区域"), required=False)
     location = forms.CharField(label=_("具体位置"), max_length=100, required=False)
-    category = forms.ChoiceField(label=_("类别"), choices=[("", "—")] + list(Category.choices))
+    category = forms.ChoiceField(
+        label=_("类别"),
+        choices=[("", "—")] + list(Category.choices),
+        required=False,
+        widget=forms.Select(attrs={"required": True}),
+    )
     content = forms.CharField(
-        label=_("内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT_MAX
+        label=_("内容"),
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        max_length=LONG_TEXT_MAX,
+        required=False,
     )
     severity = forms.ChoiceField(
         label=_("投诉等级"), choices=[("", "—")] + list(Severity.choices), required=False
@@ -72,7 +97,7 @@ class IntakeForm(forms.Form):
     procedure = forms.ModelChoiceField(
         Procedure.objects.filter(active=True), label=_("办理手续"), required=False
     )
-    documents_provided = forms.MultipleChoiceField(
+    documents_provided = _ItemIdsField(
         label=_("已带来的资料"), required=False, widget=forms.CheckboxSelectMultiple
     )
     answered_on_spot = forms.BooleanField(label=_("当场答复，无需立项"), required=False)
@@ -100,43 +125,12 @@ class IntakeForm(forms.Form):
         if estates.count() == 1:
             self.fields["estate"].initial = estates.first()
 
-    def clean_caller_phone(self) -> str:
-        number = normalize_phone(self.cleaned_data.get("caller_phone", ""))
-        if number and not number.isdigit():
-            raise forms.ValidationError(_("电话号码只能包含数字。"))
-        return number
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        estate = data.get("estate")
-        if estate is None:
-            return data
-        for field in ("resident", "public_area", "complained_department"):
-            obj = data.get(field)
-            if obj is not None and obj.estate_id != estate.pk:
-                self.add_error(field, _("不属于所选小区。"))
-        unit = data.get("unit")
-        text = (data.get("unit_text") or "").strip()
-        if unit is None and text:
-            from shouwen.directory.search import find_units, parse_unit_shorthand
-
-            ref = parse_unit_shorthand(text)
-            found = list(find_units(Unit.objects.filter(building__estate=estate), ref)[:2]) if ref else []
-            if len(found) != 1:
-                self.add_error(
-                    "unit_text", _("找不到房屋“%(text)s”，请检查楼栋、单元和房号。") % {"text": text}
-                )
-            else:
-                data["unit"] = found[0]
-        elif unit is not None and unit.building.estate_id != estate.pk:
-            self.add_error("unit", _("不属于所选小区。"))
-        if data.get("answered_on_spot") and not (data.get("answer") or "").strip():
-            self.add_error("answer", _("当场答复的来电来访必须填写答复内容。"))
-        procedure = data.get("procedure")
-        if procedure is not None and data.get("category") != procedure.category:
-            self.add_error("procedure", _("所选手续与类别不符。"))
-        return data
+    def registration(self) -> dict[str, Any]:
+        """Return the service's arguments (every rule is the service's: see ``prepare_contact``)."""
+        d = dict(self.cleaned_data)
+        d.pop("token", None)
+        d["documents_provided"] = [int(i) for i in d["documents_provided"]]
+        return d
 
 
 class _StaffChoice(forms.ModelChoiceField):
@@ -150,114 +144,232 @@ class _DepartmentChoice(forms.ModelChoiceField):
         return obj.name
 
 
-class HandOverForm(forms.Form):
+def _text(label: Any, *, needed: bool = True, max_length: int = LONG_TEXT_MAX) -> forms.CharField:
+    """A text the service checks: optional here, marked required in the browser when the service needs it."""
+    attrs: dict[str, Any] = {"rows": 2}
+    if needed:
+        attrs["required"] = True
+    return forms.CharField(
+        label=label, widget=forms.Textarea(attrs=attrs), max_length=max_length, required=False
+    )
+
+
+def _estate_staff(case: Case) -> Any:
+    return (
+        Staff.objects.filter(is_active=True, estates=case.estate_id).select_related("department").distinct()
+    )
+
+
+class HandOverForm(ActionForm):
     """Hand the case to a department or a named person, with the required note."""
 
     to_department = _DepartmentChoice(Department.objects.none(), label=_("接收部门"), required=False)
     to_staff = _StaffChoice(Staff.objects.none(), label=_("接收人"), required=False)
-    note = forms.CharField(
-        label=_("交接说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX
-    )
+    note = _text(_("交接说明"))
 
-    def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _field(self, "to_department").queryset = Department.objects.filter(estate=case.estate_id)
-        _field(self, "to_staff").queryset = (
-            Staff.objects.filter(is_active=True, estates=case.estate_id)
-            .select_related("department")
-            .distinct()
-        )
+    def setup(self) -> None:
+        _field(self, "to_department").queryset = Department.objects.filter(estate=self.target.estate_id)
+        _field(self, "to_staff").queryset = _estate_staff(self.target)
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(ActionForm):
     """A supervisor names the handler."""
 
     to_staff = _StaffChoice(Staff.objects.none(), label=_("处理人"))
-    note = forms.CharField(label=_("说明"), max_length=LONG_TEXT_MAX)
+    note = _text(_("指派说明"))
 
-    def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _field(self, "to_staff").queryset = (
-            Staff.objects.filter(is_active=True, estates=case.estate_id)
-            .select_related("department")
-            .distinct()
-        )
+    def setup(self) -> None:
+        _field(self, "to_staff").queryset = _estate_staff(self.target)
 
 
-class KeepForm(forms.Form):
+class KeepForm(ActionForm):
     """The department has nobody on duty: the first contact keeps the case for now."""
 
     department = _DepartmentChoice(Department.objects.none(), label=_("无人在岗的部门"))
-    note = forms.CharField(label=_("说明"), max_length=LONG_TEXT_MAX, required=False)
+    note = _text(_("说明"), needed=False)
 
-    def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _field(self, "department").queryset = Department.objects.filter(estate=case.estate_id)
+    def setup(self) -> None:
+        _field(self, "department").queryset = Department.objects.filter(estate=self.target.estate_id)
 
 
-class TextForm(forms.Form):
-    """One required text (reason, note, resolution…)."""
+class AssignmentRequestForm(ActionForm):
+    """Ask a supervisor to name a handler."""
 
-    text = forms.CharField(
-        label=_("内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX
+    note = _text(_("需要指派的原因"))
+
+
+class _HandoverDecision(ActionForm):
+    """A decision on the pending handover; the API may name it, the page decides on the one shown."""
+
+    handover = forms.IntegerField(
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=_("转办编号；不填则为当前待接收的转办"),
     )
 
+    def intro(self) -> str:
+        """Return what the handover said, shown above the decision."""
+        pending = (
+            self.target.handovers.filter(status=HandoverStatus.PENDING).select_related("from_staff").first()
+        )
+        if pending is None:
+            return ""
+        return _("%(who)s 转来：%(note)s") % {"who": pending.from_staff.name, "note": pending.note}
 
-class OptionalTextForm(forms.Form):
-    """One optional text."""
+    def subject(self) -> Handover:
+        """Return the named handover of this case, or the pending one; a conflict when there is none."""
+        from shouwen.core.actions import Conflict
 
-    text = forms.CharField(
-        label=_("内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX, required=False
-    )
+        handover_id = self.cleaned_data.get("handover")
+        if handover_id is not None:
+            found = self.target.handovers.filter(pk=handover_id).first()
+            if found is None:
+                raise Conflict(_("该事项没有这个转办，请刷新页面。"))
+            return found
+        pending = self.target.handovers.filter(status=HandoverStatus.PENDING).first()
+        if pending is None:
+            raise Conflict(_("该转办已被处理，请刷新页面。"))
+        return pending
+
+    def arguments(self) -> dict[str, Any]:
+        args = dict(self.cleaned_data)
+        args.pop("handover", None)
+        return args
 
 
-class AttributionForm(forms.Form):
+class AcceptHandoverForm(_HandoverDecision):
+    """Accept the pending handover."""
+
+
+class ReturnHandoverForm(_HandoverDecision):
+    """Send the pending handover back, with the reason."""
+
+    reason = _text(_("退回原因"))
+
+
+class CancelHandoverForm(_HandoverDecision):
+    """Withdraw the pending handover."""
+
+    reason = _text(_("撤回原因（可选）"), needed=False)
+
+    def intro(self) -> str:
+        return ""
+
+
+class AttributionForm(ActionForm):
     """Whose fault the underlying problem is."""
 
     attribution = forms.ChoiceField(label=_("责任归属"), choices=Attribution.choices)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
+    def setup(self) -> None:
+        self.initial = {
+            "attribution": self.target.attribution or "undetermined",
+            "note": self.target.attribution_note,
+        }
 
-class VisitForm(forms.Form):
+
+class VisitForm(ActionForm):
     """The resident called or came again about this case."""
 
     channel = forms.ChoiceField(label=_("来源"), choices=Channel.choices, initial=Channel.VISIT)
-    text = forms.CharField(label=_("内容"), max_length=LONG_TEXT_MAX)
+    content = _text(_("内容"))
 
 
-class DocumentsForm(forms.Form):
+class _ItemIds(forms.TypedMultipleChoiceField):
+    """Checklist item ids of a case: any number is read; the service checks they are on the case."""
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit()
+
+
+class DocumentsForm(ActionForm):
     """Tick the documents the resident brought."""
 
-    items = forms.MultipleChoiceField(label=_("资料"), widget=forms.CheckboxSelectMultiple)
+    item_ids = _ItemIds(label=_("资料"), coerce=int, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _multi(self, "items").choices = [
+    def setup(self) -> None:
+        _multi(self, "item_ids").choices = [
             (str(d.item_id), d.item.text)
-            for d in case.documents.filter(provided=False).select_related("item")
+            for d in self.target.documents.filter(provided=False).select_related("item")
         ]
 
 
-class NoticeForm(forms.Form):
+class NoticeForm(ActionForm):
     """How the one-time notice was given."""
 
     channel = forms.ChoiceField(label=_("告知方式"), choices=OneTimeNotice.Channel.choices)
 
 
-class AttachmentForm(forms.Form):
+class AcceptForProcessingForm(ActionForm):
+    """Accept the procedure; with documents missing a supervisor gives the reason."""
+
+    override_reason = _text(_("资料未齐先行受理的原因（仅主管）"), needed=False, max_length=200)
+
+
+class NoteForm(ActionForm):
+    """An internal note (the API may send ``to_resident`` to record a message given to the resident)."""
+
+    text = _text(_("内容"))
+    to_resident = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class MessageForm(ActionForm):
+    """A message given to the resident."""
+
+    text = _text(_("内容"))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"text": self.cleaned_data["text"], "to_resident": True}
+
+
+class AttachmentForm(ActionForm):
     """A photo or PDF for the case."""
 
-    upload = forms.FileField(label=_("文件"))
+    file = forms.FileField(label=_("文件"))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"upload": self.cleaned_data["file"]}
 
 
-class PauseForm(forms.Form):
+class ResolveForm(ActionForm):
+    """The result of the handling."""
+
+    resolution = _text(_("处理结果"))
+
+
+class ReasonForm(ActionForm):
+    """An action that needs a reason."""
+
+    reason = _text(_("重新打开的原因"))
+
+
+class VoidForm(ActionForm):
+    """Void a mistaken registration."""
+
+    reason = _text(_("作废原因"))
+
+
+class CloseForm(ActionForm):
+    """Close a handled case; a supervisor closing without a return visit writes why."""
+
+    note = _text(_("说明（可选）"), needed=False)
+
+
+class DeclineForm(ActionForm):
+    """Decline an unreasonable request."""
+
+    explanation = _text(_("向住户说明的理由"))
+
+
+class PauseForm(ActionForm):
     """Stop the clock, for a reason from the list."""
 
-    reason = forms.ChoiceField(label=_("暂停原因"), choices=[])
-    note = forms.CharField(label=_("说明"), max_length=200)
+    reason = forms.ChoiceField(label=_("暂停原因"), choices=PauseReason.choices)
+    note = _text(_("说明"), max_length=200)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from shouwen.sla.models import PauseReason
 
-        super().__init__(*args, **kwargs)
-        _multi(self, "reason").choices = PauseReason.choices
+class ResumeForm(ActionForm):
+    """Start the clock again."""
+
+    note = _text(_("说明（可选）"), needed=False)

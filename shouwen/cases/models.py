@@ -6,6 +6,8 @@ API offers deletion, and a mistaken registration is voided with a reason instead
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -50,6 +52,8 @@ PROCEDURE_CATEGORIES = frozenset(
     }
 )
 REPAIR_CATEGORIES = frozenset({Category.PUBLIC_REPAIR, Category.HOUSEHOLD_REPAIR})
+# Resolved repairs and complaints wait for a return visit (回访) before they close.
+RETURN_VISIT_CATEGORIES = REPAIR_CATEGORIES | {Category.COMPLAINT}
 
 
 class Severity(models.TextChoices):
@@ -350,7 +354,7 @@ class Responsibility(models.Model):
         return f"{self.case} {self.holder}"
 
     @property
-    def duration(self):  # noqa: ANN201 - timedelta
+    def duration(self) -> timedelta:
         """Return how long the holder held (or has held so far) the case."""
         return (self.ended_at or timezone.now()) - self.started_at
 
@@ -424,6 +428,17 @@ class Handover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} → {self.to_staff or self.to_department}"
+
+
+class PauseReason(models.TextChoices):
+    """Why the clock of a case may be stopped (暂停计时); no other reason stops it."""
+
+    RESIDENT_DOCUMENTS = "resident_documents", _("等待住户提供资料")
+    PARTS = "parts", _("等待配件")
+    RESIDENT_POSTPONED = "resident_postponed", _("住户要求延后")
+
+
+PAUSE_NOTE_MAX = 200  # the note of a pause, as kept with the pause by the deadline app
 
 
 class CaseEvent(models.Model):

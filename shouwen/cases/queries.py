@@ -1,13 +1,27 @@
-"""Read-side helpers for cases: queues and search (all querysets arrive already estate-scoped)."""
+"""Read-side helpers for cases: queues, search and the case file (all querysets arrive already estate-scoped)."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from django.db.models import Exists, F, OrderBy, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from shouwen.cases.models import ACTIVE_STATUSES, Case, Contact, Handover, HandoverStatus
+from shouwen.cases.models import (
+    ACTIVE_STATUSES,
+    Attachment,
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseNote,
+    Contact,
+    Handover,
+    HandoverStatus,
+    OneTimeNotice,
+    Responsibility,
+)
 from shouwen.cases.search import filter_by_text
 from shouwen.directory.models import Occupancy, Staff, Unit
 from shouwen.directory.search import NumberLookup, find_units, parse_unit_shorthand
@@ -117,19 +131,70 @@ def search_cases(qs: QuerySet[Case], query: str, lookup: NumberLookup | None) ->
     return qs.filter(condition)
 
 
-def escalated_to(qs: QuerySet[Case], staff: Staff) -> QuerySet[Case]:
-    """Return the active cases whose overdue deadlines were escalated to the staff member."""
-    from shouwen.sla.models import Escalation
+def _rows_of(relation: str) -> QuerySet[Any]:
+    """All rows of the model behind a case's reverse relation (deadlines, escalations, pauses).
 
-    mine = Escalation.objects.filter(target=staff, handled_at__isnull=True).values("case_id")
+    Those models belong to the deadline app, which knows cases; cases reaches them only through the
+    relations that app declares, never by importing it.
+    """
+    return Case._meta.get_field(relation).related_model._default_manager.all()  # type: ignore[union-attr]
+
+
+def escalated_to(qs: QuerySet[Case], staff: Staff) -> QuerySet[Case]:
+    """Return the active cases whose overdue deadlines were escalated to the staff member (not yet handled)."""
+    mine = _rows_of("escalations").filter(target=staff, handled_at__isnull=True).values("case_id")
     return qs.filter(pk__in=mine, status__in=ACTIVE).order_by("created_at", "pk")
 
 
 def overdue(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Return the active cases with a running deadline already past (an index range scan on due_at)."""
-    from django.utils import timezone
-
-    from shouwen.sla.models import Deadline
-
-    late = Deadline.objects.filter(state="running", due_at__lt=timezone.now()).values("case_id")
+    late = _rows_of("deadlines").filter(state="running", due_at__lt=timezone.now()).values("case_id")
     return qs.filter(pk__in=late, status__in=ACTIVE).order_by("created_at", "pk")
+
+
+def case_file(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Load everything the case file shows (page and API) in a fixed number of queries.
+
+    The related lists come in the order the case file shows them: the chain, timeline, notes,
+    attachments, deadlines and pauses oldest first, documents in the procedure's order.
+    """
+    return qs.select_related(
+        "estate",
+        "origin__complained_department",
+        "resident",
+        "unit__building",
+        "public_area",
+        "first_contact__department",
+        "accountable__department",
+        "department",
+        "procedure",
+    ).prefetch_related(
+        Prefetch(
+            "responsibilities",
+            queryset=Responsibility.objects.select_related("holder__department").order_by("started_at", "pk"),
+        ),
+        Prefetch(
+            "handovers",
+            queryset=Handover.objects.filter(status=HandoverStatus.PENDING).select_related(
+                "from_staff", "to_staff", "to_department"
+            ),
+            to_attr="pending_handovers",
+        ),
+        Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "pk")),
+        Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
+        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+        Prefetch(
+            "documents",
+            queryset=CaseDocument.objects.select_related("item", "ticked_by").order_by(
+                "item__order", "item__pk"
+            ),
+        ),
+        Prefetch("notices", queryset=OneTimeNotice.objects.select_related("given_by")),
+        Prefetch(
+            "contacts", queryset=Contact.objects.select_related("registered_by").order_by("received_at", "pk")
+        ),
+        Prefetch(
+            "deadlines", queryset=_rows_of("deadlines").select_related("policy").order_by("started_at", "pk")
+        ),
+        Prefetch("pauses", queryset=_rows_of("pauses").select_related("started_by", "ended_by")),
+    )

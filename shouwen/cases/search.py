@@ -17,11 +17,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import jieba
 from django.db import connection
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
+
+if TYPE_CHECKING:
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -104,14 +108,14 @@ POSTGRES_VECTOR_TEARDOWN = [
 ]
 
 
-def install_index(schema_editor) -> None:
+def install_index(schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Create the full-text index for the database in use (called from a migration)."""
     statements = SQLITE_SETUP if schema_editor.connection.vendor == "sqlite" else POSTGRES_SETUP
     for sql in statements:
         schema_editor.execute(sql)
 
 
-def remove_index(schema_editor) -> None:
+def remove_index(schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Drop the full-text index (migration reverse)."""
     statements = SQLITE_TEARDOWN if schema_editor.connection.vendor == "sqlite" else POSTGRES_TEARDOWN
     for sql in statements:
@@ -141,14 +145,14 @@ def ensure_index(using: str = "default") -> bool:
     return True
 
 
-def store_vector(schema_editor) -> None:
+def store_vector(schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Keep the PostgreSQL text vector in a generated column with its GIN index (migration 0006)."""
     if schema_editor.connection.vendor == "postgresql":
         for sql in POSTGRES_VECTOR_SETUP:
             schema_editor.execute(sql)
 
 
-def unstore_vector(schema_editor) -> None:
+def unstore_vector(schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Go back to the expression index (migration 0006 reversed)."""
     if schema_editor.connection.vendor == "postgresql":
         for sql in POSTGRES_VECTOR_TEARDOWN:

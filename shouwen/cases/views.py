@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,10 +18,12 @@ from django.views.generic import TemplateView
 
 from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
-from shouwen.access.scope import scope_queryset, signed_in, staff_of
+from shouwen.access.scope import scope_queryset, signed_in
 from shouwen.cases import forms as case_forms
-from shouwen.cases import queries, services, transitions
-from shouwen.cases.models import ACTIVE_STATUSES, Case, Contact, Handover
+from shouwen.cases import queries, queues, services, transitions
+from shouwen.cases.filters import CaseFilterSet
+from shouwen.cases.models import ACTIVE_STATUSES, Case, Handover
+from shouwen.core.action_views import ActionPostView, acting_staff, forms_for
 from shouwen.core.forms import attach_errors
 from shouwen.core.params import parse_id
 from shouwen.core.textlimits import LONG_TEXT_MAX
@@ -32,12 +32,7 @@ from shouwen.directory.phones import normalize_phone
 from shouwen.directory.search import number_lookup, record_number_lookup
 from shouwen.procedures.models import Procedure
 
-
-def _me(request: HttpRequest):  # noqa: ANN202 - Staff
-    staff = staff_of(request.user)
-    if staff is None:
-        raise PermissionDenied(_("只有员工可以使用此功能。"))
-    return staff
+_me = acting_staff
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -72,36 +67,7 @@ class IntakeView(CapabilityRequiredMixin, TemplateView):
 
         try:
             # Checked and cut for search before the registration's transaction opens.
-            draft = services.prepare_contact(
-                staff,
-                estate=d["estate"],
-                channel=d["channel"],
-                category=d["category"],
-                content=d["content"],
-                # The resident's name stands in for the caller's, as far as the field holds it.
-                caller_name=d["caller_name"]
-                or (
-                    d["resident"].name[: Contact._meta.get_field("caller_name").max_length]
-                    if d["resident"]
-                    else ""
-                ),
-                caller_phone=d["caller_phone"],
-                resident=d["resident"],
-                unit=d["unit"],
-                public_area=d["public_area"],
-                location=d["location"],
-                answered_on_spot=d["answered_on_spot"],
-                answer=d["answer"],
-                severity=d["severity"],
-                complained_party=d["complained_party"],
-                complained_department=d["complained_department"],
-                incident=d["incident"],
-                demand=d["demand"],
-                preferred_time=d["preferred_time"],
-                procedure=d["procedure"],
-                documents_provided=[int(i) for i in d["documents_provided"]],
-                received_at=d["received_at"],
-            )
+            draft = services.prepare_contact(staff, **form.registration())
             payload = {k: v for k, v in request.POST.lists() if k not in ("csrfmiddlewaretoken", "token")}
             contact, _created = register_idempotently(
                 signed_in(request.user), f"page:{d['token']}", payload, lambda: services.save_contact(draft)
@@ -191,57 +157,36 @@ def _page_number(raw: str | None) -> int:
 
 
 class CaseQueueView(CapabilityRequiredMixin, TemplateView):
-    """Queues (mine, waiting for me, my department, my estates, requests) and search."""
+    """The queues of :mod:`shouwen.cases.queues` and search, filtered by the shared :class:`CaseFilterSet`."""
 
     required_cap = Cap.CASE_VIEW
     template_name = "cases/queue.html"
-    QUEUES = {
-        "mine": _("我的事项"),
-        "incoming": _("待我接收"),
-        "department": _("部门待接收"),
-        "estate": _("小区未结事项"),
-        "requests": _("请求指派"),
-        "escalated": _("督办给我"),
-        "overdue": _("已超时"),
-    }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         staff = _me(self.request)
         scoped = scope_queryset(Case.objects.all(), self.request.user)
         q = self.request.GET.get("q", "").strip()
-        queue = self.request.GET.get("queue", "search" if q else "mine")
+        code = self.request.GET.get("queue", "search" if q else queues.DEFAULT)
+        queue = None if code == "search" else (queues.find(code) or queues.QUEUES[queues.DEFAULT])
         handovers: QuerySet[Handover] | None = None
         cases: QuerySet[Case] | None = None
-        if queue == "incoming":
-            handovers = queries.handovers_waiting_for(staff)
-        elif queue == "department":
-            handovers = queries.department_unassigned(staff)
-        elif queue == "estate":
-            cases = queries.estate_open_cases(scoped)
-        elif queue == "requests":
-            cases = queries.assignment_requests(scoped)
-        elif queue == "escalated":
-            cases = queries.escalated_to(scoped, staff)
-        elif queue == "overdue":
-            cases = queries.overdue(scoped)
-        elif queue == "search":
-            lookup = number_lookup(self.request.user, q)
-            record_number_lookup(
-                self.request.user,
-                lookup,
-                scope_queryset(Resident.objects.all(), self.request.user),
-                self.request.META.get("REMOTE_ADDR"),
-            )
-            ctx["lookup"] = lookup
-            # Newest first by id (ids follow registration): SQLite then walks the full-text matches in id
-            # order and stops at the page's 200 instead of fetching and sorting every match by time.
-            cases = queries.search_cases(scoped, q, lookup).order_by("-pk")
+        if queue is not None and queue.lists_handovers:
+            handovers = queue.handover_rows(scoped, staff)
         else:
-            queue = "mine"
-            cases = queries.my_open_cases(scoped, staff)
-        if handovers is not None:
-            handovers = queries.visible_handovers(handovers, scoped)
+            data = self.request.GET.copy()
+            data["queue"] = queue.code if queue is not None else ""
+            # Newest first by id (ids follow registration): SQLite then walks the full-text matches in id
+            # order and stops at the page's rows instead of fetching and sorting every match by time.
+            filters = CaseFilterSet(data, queryset=scoped.order_by("-pk"), request=self.request)
+            if queue is None and not q:
+                cases = scoped.none()
+            elif filters.is_valid():
+                cases = filters.qs
+            else:
+                cases = scoped.none()
+                ctx["filter_errors"] = [m for errors in filters.errors.values() for m in errors]
+            ctx["lookup"] = filters.number_lookup
         page = _page_number(self.request.GET.get("page"))
         start = (page - 1) * QUEUE_PAGE_SIZE
         # One row more than the page shows tells whether there is a next page, without counting the
@@ -254,11 +199,12 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
             listed = handovers
         rows = list(listed[start : start + QUEUE_PAGE_SIZE + 1])
         shown = rows[:QUEUE_PAGE_SIZE]
-        base = {"queue": queue, **({"q": q} if q else {})}
+        current = queue.code if queue is not None else "search"
+        base = {"queue": current, **({"q": q} if q else {})}
         ctx.update(
             {
-                "queue": queue,
-                "queues": self.QUEUES,
+                "queue": current,
+                "queues": {c: row.label for c, row in queues.QUEUES.items()},
                 "q": q,
                 "cases": shown if cases is not None else None,
                 "handovers": shown if handovers is not None else None,
@@ -269,11 +215,15 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
                 if len(rows) > QUEUE_PAGE_SIZE
                 else None,
                 "counts": {
-                    "mine": queries.my_open_cases(scoped, staff).count(),
-                    "incoming": queries.visible_handovers(
-                        queries.handovers_waiting_for(staff), scoped
-                    ).count(),
-                    "escalated": queries.escalated_to(scoped, staff).count(),
+                    c: (
+                        row.handover_rows(scoped, staff)
+                        if row.lists_handovers
+                        else row.case_rows(scoped, staff)
+                    )
+                    .order_by()
+                    .count()
+                    for c, row in queues.QUEUES.items()
+                    if row.counted
                 },
             }
         )
@@ -281,19 +231,10 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
 
 
 def _case_for(request: HttpRequest, number: str) -> Case:
-    qs = scope_queryset(Case.objects.all(), request.user).select_related(
-        "estate",
-        "origin",
-        "resident",
-        "unit__building",
-        "public_area",
-        "first_contact__department",
-        "accountable__department",
-        "department",
-        "procedure",
-        "origin__complained_department",
+    """The case file of ``number`` among the user's estates (404 otherwise)."""
+    return get_object_or_404(
+        queries.case_file(scope_queryset(Case.objects.all(), request.user)), number=number
     )
-    return get_object_or_404(qs, number=number)
 
 
 class CaseDetailView(CapabilityRequiredMixin, TemplateView):
@@ -306,188 +247,47 @@ class CaseDetailView(CapabilityRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         case = _case_for(self.request, kwargs["number"])
         staff = _me(self.request)
-        actions = transitions.allowed_actions(staff, case)
+        pending = transitions.pending_handover(case)
+        actions = transitions.allowed_actions(staff, case, pending)
         codes = {a.code for a in actions}
         ctx.update(
             {
                 "case": case,
                 "origin": case.origin,
-                "chain": case.responsibilities.select_related("holder__department").order_by(
-                    "started_at", "pk"
-                ),
-                "events": case.events.select_related("actor").order_by("at", "pk"),
-                "pending": transitions.pending_handover(case),
-                "internal_notes": case.notes.filter(kind="internal").select_related("author"),
-                "messages_to_resident": case.notes.filter(kind="to_resident").select_related("author"),
-                "attachments": case.attachments.select_related("uploaded_by"),
-                "documents": case.documents.select_related("item", "ticked_by").order_by("item__order", "pk"),
+                # The lists below were loaded with the case (queries.case_file), in the order shown.
+                "chain": case.responsibilities.all(),
+                "events": case.events.all(),
+                "pending": pending,
+                "internal_notes": [n for n in case.notes.all() if n.kind == "internal"],
+                "messages_to_resident": [n for n in case.notes.all() if n.kind == "to_resident"],
+                "attachments": case.attachments.all(),
+                "documents": case.documents.all(),
                 "missing": services.missing_documents(case) if case.procedure_id else [],
-                "notices": case.notices.select_related("given_by"),
-                "contacts": case.contacts.select_related("registered_by").order_by("received_at", "pk"),
+                "notices": case.notices.all(),
+                "contacts": case.contacts.all(),
                 "actions": actions,
                 "codes": codes,
-                "forms": _action_forms(case, codes),
+                "forms": forms_for(actions, case),
                 "is_active": case.status in ACTIVE_STATUSES,
                 "text_max": LONG_TEXT_MAX,
-                "deadlines": case.deadlines.select_related("policy").order_by("started_at", "pk"),
-                "pauses": case.pauses.select_related("started_by", "ended_by"),
+                "deadlines": case.deadlines.all(),
+                "pauses": case.pauses.all(),
             }
         )
         return ctx
 
 
-def _action_forms(case: Case, codes: set[str]) -> dict[str, forms.Form]:
-    """Build an empty form for every action the person may take now."""
-    builders: dict[str, Callable[[], forms.Form]] = {
-        "hand_over": lambda: case_forms.HandOverForm(case=case),
-        "reassign": lambda: case_forms.ReassignForm(case=case),
-        "keep_in_stead": lambda: case_forms.KeepForm(case=case),
-        "record_attribution": lambda: case_forms.AttributionForm(
-            initial={"attribution": case.attribution or "undetermined", "note": case.attribution_note}
-        ),
-        "record_visit": lambda: case_forms.VisitForm(),
-        "tick_documents": lambda: case_forms.DocumentsForm(case=case),
-        "give_notice": lambda: case_forms.NoticeForm(),
-        "attach": lambda: case_forms.AttachmentForm(),
-        "pause": lambda: case_forms.PauseForm(),
-    }
-    return {code: build() for code, build in builders.items() if code in codes}
-
-
-# Each action: the form it needs and how its cleaned data calls the service.
-def _run_action(code: str, staff: Any, case: Case, request: HttpRequest) -> str:
-    """Validate the action's form and call its service; return a success message."""
-    post, files = request.POST, request.FILES
-    pending = transitions.pending_handover(case)
-
-    def text(required: bool = True) -> str:
-        form = case_forms.TextForm(post) if required else case_forms.OptionalTextForm(post)
-        if not form.is_valid():
-            if not (post.get("text") or "").strip():
-                raise ValidationError(_("请填写内容。"))
-            raise ValidationError(list(form.errors["text"]))
-        return str(form.cleaned_data["text"])
-
-    def need_pending() -> Handover:
-        if pending is None:
-            raise services.CaseConflict(_("该转办已被处理，请刷新页面。"))
-        return pending
-
-    def valid(form: forms.Form) -> dict[str, Any]:
-        if not form.is_valid():
-            raise ValidationError(
-                [
-                    f"{form.fields[f].label if f in form.fields else ''}{e}"
-                    for f, errs in form.errors.items()
-                    for e in errs
-                ]
-            )
-        return form.cleaned_data
-
-    if code == "hand_over":
-        d = valid(case_forms.HandOverForm(post, case=case))
-        services.hand_over(
-            staff, case, to_department=d["to_department"], to_staff=d["to_staff"], note=d["note"]
-        )
-        return _("已转办，等待对方接收；接收前您仍是责任人。")
-    if code == "accept_handover":
-        services.accept_handover(staff, need_pending())
-        return _("已接收，您现在是该事项的责任人。")
-    if code == "return_handover":
-        services.return_handover(staff, need_pending(), reason=text())
-        return _("已退回。")
-    if code == "cancel_handover":
-        services.cancel_handover(staff, need_pending(), reason=text(required=False))
-        return _("已撤回转办。")
-    if code == "keep_in_stead":
-        d = valid(case_forms.KeepForm(post, case=case))
-        services.keep_in_stead(staff, case, department=d["department"], note=d["note"])
-        return _("已记录先行接收。")
-    if code == "request_assignment":
-        services.request_assignment(staff, case, note=text())
-        return _("已请领导指派处理人。")
-    if code == "reassign":
-        d = valid(case_forms.ReassignForm(post, case=case))
-        services.reassign(staff, case, to_staff=d["to_staff"], note=d["note"])
-        return _("已指派处理人。")
-    if code == "record_attribution":
-        d = valid(case_forms.AttributionForm(post))
-        services.record_attribution(staff, case, attribution=d["attribution"], note=d["note"])
-        return _("已记录责任归属。")
-    if code == "record_visit":
-        d = valid(case_forms.VisitForm(post))
-        services.record_visit(staff, case, channel=d["channel"], content=d["text"])
-        return _("已登记本次来电来访。")
-    if code == "tick_documents":
-        d = valid(case_forms.DocumentsForm(post, case=case))
-        services.tick_documents(staff, case, item_ids=[int(i) for i in d["items"]])
-        return _("已核对资料。")
-    if code == "give_notice":
-        d = valid(case_forms.NoticeForm(post))
-        services.give_one_time_notice(staff, case, channel=d["channel"])
-        return _("已记录一次性告知。")
-    if code == "accept_for_processing":
-        services.accept_for_processing(staff, case, override_reason=text(required=False))
-        return _("已受理办理。")
-    if code in ("add_note", "add_message"):
-        services.add_note(staff, case, text=text(), to_resident=code == "add_message")
-        return _("已保存。")
-    if code == "attach":
-        d = valid(case_forms.AttachmentForm(post, files))
-        services.add_attachment(staff, case, upload=d["upload"])
-        return _("已上传附件。")
-    if code == "resolve":
-        services.resolve_case(staff, case, resolution=text())
-        return _("已记录处理结果。")
-    if code == "reopen":
-        services.reopen_case(staff, case, reason=text())
-        return _("已重新打开。")
-    if code == "close":
-        services.close_case(staff, case, note=text(required=False))
-        return _("已办结。")
-    if code == "decline":
-        services.decline_case(staff, case, explanation=text())
-        return _("已婉拒并记录理由。")
-    if code == "void":
-        services.void_case(staff, case, reason=text())
-        return _("已作废，记录保留。")
-    if code == "pause":
-        from shouwen.sla.services import pause_case
-
-        d = valid(case_forms.PauseForm(post))
-        pause_case(staff, case, reason=d["reason"], note=d["note"])
-        return _("已暂停计时，暂停期间不计入时限。")
-    if code == "resume":
-        from shouwen.sla.services import resume_case
-
-        resume_case(staff, case, note=text(required=False))
-        return _("已恢复计时，各项时限已顺延。")
-    if code == "send_receipt":
-        services.send_receipt(staff, case)
-        return _("回执短信已发送。")
-    raise Http404(code)
-
-
-class CaseActionView(CapabilityRequiredMixin, View):
-    """POST one action from the case page; errors come back as messages, nothing half-done."""
+class CaseActionView(ActionPostView):
+    """POST any action of the case table from the case page (the table's rows are all there is)."""
 
     required_cap = Cap.CASE_VIEW
+    table = transitions.TABLE
 
-    def post(self, request: HttpRequest, number: str, code: str) -> HttpResponse:
-        if code not in transitions.ACTIONS:
-            raise Http404(code)
-        case = _case_for(request, number)
-        staff = _me(request)
-        url = reverse("cases:detail", args=[case.number])
-        try:
-            messages.success(request, _run_action(code, staff, case, request))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-        except services.CaseConflict as exc:
-            messages.error(request, str(exc))
-        except transitions.CaseActionDenied as exc:
-            messages.error(request, str(exc))
-        return HttpResponseRedirect(url)
+    def get_target(self, **kwargs: Any) -> Case:
+        return _case_for(self.request, kwargs["number"])
+
+    def done_url(self, target: Case, row: Any, result: Any) -> str:
+        return reverse("cases:detail", args=[target.number])
 
 
 class ReceiptView(CapabilityRequiredMixin, TemplateView):

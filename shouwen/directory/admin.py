@@ -1,6 +1,7 @@
 """Django admin for the directory (administrators only)."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from shouwen.directory import models
@@ -60,7 +61,7 @@ class ResidentAdmin(SimpleHistoryAdmin):
     search_fields = ["name"]
     inlines = [ResidentPhoneInline, OccupancyInline]
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Resident | None = None) -> bool:
         return False  # a resident's record is archived, never deleted
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -16,21 +16,16 @@ from django.views.generic import TemplateView
 
 from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
-from shouwen.access.scope import scope_queryset, staff_of
+from shouwen.access.scope import scope_queryset
 from shouwen.cases import transitions
 from shouwen.cases.services import CaseConflict
+from shouwen.core.action_views import acting_staff
 from shouwen.core.forms import attach_errors
-from shouwen.directory.models import Staff
 from shouwen.followups import queries, services
 from shouwen.followups.forms import NoAnswerForm, ReturnVisitForm
 from shouwen.followups.models import AttemptOutcome, ReturnVisit, VisitStatus
 
-
-def _me(request: HttpRequest) -> Staff:
-    staff = staff_of(request.user)
-    if staff is None or not staff.is_active:
-        raise PermissionDenied(_("只有员工可以使用此功能。"))
-    return staff
+_me = acting_staff
 
 
 class ReturnVisitQueueView(CapabilityRequiredMixin, TemplateView):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -15,17 +14,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from shouwen.access.scope import staff_of
-from shouwen.directory.models import Staff
+from shouwen.core.action_views import acting_staff
 from shouwen.notifications.models import Notification
 from shouwen.notifications.services import mark_read
 
-
-def _me(request: HttpRequest) -> Staff:
-    staff = staff_of(request.user)
-    if staff is None or not staff.is_active:
-        raise PermissionDenied(_("只有员工可以使用此功能。"))
-    return staff
+_me = acting_staff
 
 
 def _mine(request: HttpRequest) -> QuerySet[Notification]:

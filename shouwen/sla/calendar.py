@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from django.conf import settings
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from shouwen.directory.models import Estate
 
 Interval = tuple[datetime, datetime]
 MAX_DAYS = 3660  # no limit walks further than ten years
@@ -46,7 +50,7 @@ class BusinessCalendar:
         self.tz = tz or ZoneInfo(settings.TIME_ZONE)
 
     @classmethod
-    def for_estate(cls, estate) -> BusinessCalendar:
+    def for_estate(cls, estate: Estate) -> BusinessCalendar:
         """Build the calendar of an estate: its working periods and its company's own days."""
         from shouwen.sla.models import DEFAULT_PERIODS, CalendarDay, WorkingPeriod
 

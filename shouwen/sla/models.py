@@ -10,6 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# PauseReason is declared by cases (pausing is a case action) and stays importable from here.
+from shouwen.cases.models import PAUSE_NOTE_MAX, PauseReason
+
 
 class CalendarDay(models.Model):
     """A company's own holiday or working day; wins over the statutory calendar (调休 included)."""
@@ -249,12 +252,6 @@ class Deadline(models.Model):
         )
 
 
-class PauseReason(models.TextChoices):
-    RESIDENT_DOCUMENTS = "resident_documents", _("等待住户提供资料")
-    PARTS = "parts", _("等待配件")
-    RESIDENT_POSTPONED = "resident_postponed", _("住户要求延后")
-
-
 class Pause(models.Model):
     """A stop of the clock, for a reason from the list; paused time does not count."""
 
@@ -264,7 +261,7 @@ class Pause(models.Model):
         "cases.Case", on_delete=models.PROTECT, related_name="pauses", verbose_name=_("事项")
     )
     reason = models.CharField(_("暂停原因"), max_length=20, choices=PauseReason.choices)
-    note = models.CharField(_("说明"), max_length=200)
+    note = models.CharField(_("说明"), max_length=PAUSE_NOTE_MAX)
     started_at = models.DateTimeField(_("暂停时间"), default=timezone.now)
     started_by = models.ForeignKey(
         "directory.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("暂停人")
@@ -309,7 +306,17 @@ class Escalation(models.Model):
         "directory.Staff", on_delete=models.PROTECT, related_name="escalations", verbose_name=_("督办对象")
     )
     at = models.DateTimeField(_("时间"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("已阅"), null=True, blank=True)
     handled_at = models.DateTimeField(_("已处理"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        "directory.Staff",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+    handling = models.TextField(_("处理情况"), blank=True, default="")
 
     class Meta:
         verbose_name = _("督办")

@@ -1,4 +1,4 @@
-"""Service functions of deadlines: pausing the clock, reacting to what happens to a case, policies.
+"""Service functions of deadlines: reacting to what happens to a case, escalations, policies.
 
 The cases app appends a CaseEvent for every change; :func:`on_case_event` turns those into
 deadline changes in the same transaction, so the cases app needs to know nothing about deadlines.
@@ -6,65 +6,92 @@ deadline changes in the same transaction, so the cases app needs to know nothing
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from collections.abc import Callable
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwen.cases import transitions
+from shouwen.access.permissions import can
+from shouwen.access.roles import Cap
+from shouwen.access.scope import can_see_estate
 from shouwen.cases.models import ACTIVE_STATUSES, Case, CaseEvent
-from shouwen.core.textlimits import check_lengths, check_long, field_max
+from shouwen.core.textlimits import check_long
 from shouwen.directory.models import Staff
 from shouwen.sla import deadlines
-from shouwen.sla.models import Deadline, DeadlineKind, DeadlinePolicy, DeadlineState, Pause, PauseReason
+from shouwen.sla.models import Deadline, DeadlineKind, DeadlinePolicy, DeadlineState, Escalation, Pause
 
 K = CaseEvent.Kind
 RETURN_VISIT_CATEGORIES = {"household_repair", "public_repair", "complaint"}
 
 
-@transaction.atomic
-def pause_case(staff: Staff, case: Case, *, reason: str, note: str) -> Pause:
-    """Stop the clock for a reason from the list; paused time does not count against any deadline."""
-    note = (note or "").strip()
-    check_lengths({"note": (note, field_max(Pause, "note"))})
-    case = Case.objects.select_for_update().select_related("estate").get(pk=case.pk)
-    transitions.check("pause", staff, case)
-    if reason not in PauseReason.values:
-        raise ValidationError(_("请选择暂停原因。"))
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError(_("暂停计时必须说明情况。"))
-    now = timezone.now()
-    pause = Pause.objects.create(case=case, reason=reason, note=note, started_at=now, started_by=staff)
-    case.paused_since = now
-    case.save(update_fields=["paused_since"])
-    CaseEvent.objects.create(
-        case=case,
-        actor=staff,
-        kind=K.PAUSED,
-        text=f"{pause.get_reason_display()}：{note}",
-        data={"reason": reason},
-    )
-    deadlines.reschedule_case(case)
-    return pause
+class EscalationConflict(Exception):
+    """The escalation was handled already (by someone else, or in another tab): answer 409."""
+
+
+ESCALATION_SCOPES = ("mine", "estate")
+ESCALATION_STATES = ("open", "handled")
+
+
+def escalation_list(
+    qs: QuerySet[Escalation], staff: Staff | None, *, scope: str = "mine", state: str = ""
+) -> QuerySet[Escalation]:
+    """Narrow estate-scoped escalations for the page and the API, newest first.
+
+    ``scope`` "mine": those addressed to ``staff``; "estate": all of them, for supervisors only (others
+    still get their own). ``state`` "open" or "handled"; empty for both.
+    """
+    if scope != "estate" or staff is None or not can(staff.user, Cap.CASE_SUPERVISE):
+        qs = qs.filter(target=staff) if staff is not None else qs.none()
+    if state:
+        qs = qs.filter(handled_at__isnull=state == "open")
+    return qs.select_related("case", "deadline", "target", "handled_by").order_by("-at", "-pk")
+
+
+def _lock_escalation(staff: Staff, escalation: Escalation) -> Escalation:
+    """Re-read the escalation under a lock; only its target, or a supervisor of its estate, may act on it."""
+    locked = Escalation.objects.select_for_update().select_related("case__estate").get(pk=escalation.pk)
+    user = staff.user
+    if not staff.is_active or not can_see_estate(user, locked.case.estate_id):
+        raise PermissionDenied(_("您不负责该事项所在的小区。"))
+    if locked.target_id != staff.pk and not can(user, Cap.CASE_SUPERVISE):
+        raise PermissionDenied(_("这条督办不是发给您的，只有督办对象或主管可以处理。"))
+    return locked
 
 
 @transaction.atomic
-def resume_case(staff: Staff, case: Case, *, note: str = "") -> Case:
-    """Start the clock again; every deadline moves on by the paused time."""
+def acknowledge_escalation(staff: Staff, escalation: Escalation) -> Escalation:
+    """Record that the escalation was read (the first reading counts; a handled one stays as it is)."""
+    locked = _lock_escalation(staff, escalation)
+    if locked.acknowledged_at is None:
+        locked.acknowledged_at = timezone.now()
+        locked.save(update_fields=["acknowledged_at"])
+    return locked
+
+
+@transaction.atomic
+def handle_escalation(staff: Staff, escalation: Escalation, note: str) -> Escalation:
+    """Record what was done about the escalation, by whom and when; the case leaves the 督办给我 queue."""
+    note = (note or "").strip()
     check_long(note=note)
-    case = Case.objects.select_for_update().select_related("estate").get(pk=case.pk)
-    transitions.check("resume", staff, case)
+    if not note:
+        raise ValidationError({"note": _("请说明督办的处理情况。")})
+    locked = _lock_escalation(staff, escalation)
+    if locked.handled_at is not None:
+        raise EscalationConflict(_("这条督办已由他人处理，请刷新页面。"))
     now = timezone.now()
-    Pause.objects.filter(case=case, ended_at__isnull=True).update(ended_at=now, ended_by=staff)
-    case.paused_since = None
-    case.save(update_fields=["paused_since"])
-    CaseEvent.objects.create(case=case, actor=staff, kind=K.RESUMED, text=(note or "").strip())
-    deadlines.reschedule_case(case)
-    return case
+    locked.acknowledged_at = locked.acknowledged_at or now
+    locked.handled_at = now
+    locked.handled_by = staff
+    locked.handling = note
+    locked.save(update_fields=["acknowledged_at", "handled_at", "handled_by", "handling"])
+    return locked
 
 
-def _report_on_registration(case: Case, at) -> None:
+def _report_on_registration(case: Case, at: datetime) -> None:
     """Major complaints go to the office director the same day; important ones to the supervisor."""
     from shouwen.sla.ladder import notify_level
 
@@ -88,49 +115,121 @@ def _report_on_registration(case: Case, at) -> None:
         )
 
 
+def _registered(event: CaseEvent) -> None:
+    deadlines.open_deadline(event.case, DeadlineKind.FIRST_ANSWER, event.at)
+    deadlines.open_deadline(event.case, DeadlineKind.RESOLUTION, event.at)
+    _report_on_registration(event.case, event.at)
+
+
+def _handover_of(event: CaseEvent) -> int | None:
+    return event.data.get("handover") if isinstance(event.data, dict) else None
+
+
+def _handed_over(event: CaseEvent) -> None:
+    deadlines.open_deadline(
+        event.case, DeadlineKind.HANDOVER_ACCEPT, event.at, handover_id=_handover_of(event)
+    )
+
+
+def _handover_answered(event: CaseEvent) -> None:
+    deadlines.meet(event.case, [DeadlineKind.HANDOVER_ACCEPT], event.at, handover_id=_handover_of(event))
+    if event.kind == K.HANDOVER_ACCEPTED:
+        _follow_remit(event.case, event.at)
+
+
+def _handover_cancelled(event: CaseEvent) -> None:
+    deadlines.cancel(event.case, [DeadlineKind.HANDOVER_ACCEPT], handover_id=_handover_of(event))
+
+
+def _reassigned(event: CaseEvent) -> None:
+    deadlines.cancel(event.case, [DeadlineKind.HANDOVER_ACCEPT])
+    _follow_remit(event.case, event.at)
+
+
+def _answered(event: CaseEvent) -> None:
+    deadlines.meet(event.case, [DeadlineKind.FIRST_ANSWER], event.at)
+
+
+def _resolved(event: CaseEvent) -> None:
+    case = event.case
+    deadlines.meet(case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.RESOLUTION], event.at)
+    if case.category in RETURN_VISIT_CATEGORIES and case.status in ACTIVE_STATUSES:
+        deadlines.open_deadline(case, DeadlineKind.RETURN_VISIT, event.at)
+
+
+def _reopened(event: CaseEvent) -> None:
+    if isinstance(event.data, dict) and event.data.get("return_visit"):
+        # The visit was made (the resident was not satisfied): the visit limit was met.
+        deadlines.meet(event.case, [DeadlineKind.RETURN_VISIT], event.at)
+    deadlines.cancel(event.case, [DeadlineKind.RETURN_VISIT])
+    deadlines.open_deadline(event.case, DeadlineKind.RESOLUTION, event.at)
+
+
+def _closed(event: CaseEvent) -> None:
+    deadlines.meet(event.case, [k.value for k in DeadlineKind], event.at)
+
+
+def _declined(event: CaseEvent) -> None:
+    deadlines.meet(event.case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.RESOLUTION], event.at)
+    deadlines.cancel(event.case)
+
+
+def _voided(event: CaseEvent) -> None:
+    deadlines.cancel(event.case)
+
+
+def _paused(event: CaseEvent) -> None:
+    _start_pause(event)
+    deadlines.reschedule_case(event.case)
+
+
+def _resumed(event: CaseEvent) -> None:
+    Pause.objects.filter(case=event.case, ended_at__isnull=True).update(
+        ended_at=event.at, ended_by=event.actor
+    )
+    deadlines.reschedule_case(event.case)
+
+
+# What each kind of case event does to the deadlines; other kinds leave them alone.
+HANDLERS: dict[str, Callable[[CaseEvent], None]] = {
+    K.REGISTERED: _registered,
+    K.HANDOVER: _handed_over,
+    K.HANDOVER_ACCEPTED: _handover_answered,
+    K.HANDOVER_RETURNED: _handover_answered,
+    K.HANDOVER_CANCELLED: _handover_cancelled,
+    K.REASSIGNED: _reassigned,
+    K.MESSAGE: _answered,
+    K.RESOLVED: _resolved,
+    K.REOPENED: _reopened,
+    K.CLOSED: _closed,
+    K.DECLINED: _declined,
+    K.VOIDED: _voided,
+    K.PAUSED: _paused,
+    K.RESUMED: _resumed,
+}
+
+
 def on_case_event(event: CaseEvent) -> None:
     """Open, meet or stop the case's deadlines according to what just happened."""
-    case = event.case
-    at = event.at
-    kind = event.kind
-    handover_id = event.data.get("handover") if isinstance(event.data, dict) else None
-    if kind == K.REGISTERED:
-        deadlines.open_deadline(case, DeadlineKind.FIRST_ANSWER, at)
-        deadlines.open_deadline(case, DeadlineKind.RESOLUTION, at)
-        _report_on_registration(case, at)
-    elif kind == K.HANDOVER:
-        deadlines.open_deadline(case, DeadlineKind.HANDOVER_ACCEPT, at, handover_id=handover_id)
-    elif kind in (K.HANDOVER_ACCEPTED, K.HANDOVER_RETURNED):
-        deadlines.meet(case, [DeadlineKind.HANDOVER_ACCEPT], at, handover_id=handover_id)
-        if kind == K.HANDOVER_ACCEPTED:
-            _follow_remit(case, at)
-    elif kind == K.HANDOVER_CANCELLED:
-        deadlines.cancel(case, [DeadlineKind.HANDOVER_ACCEPT], handover_id=handover_id)
-    elif kind == K.REASSIGNED:
-        deadlines.cancel(case, [DeadlineKind.HANDOVER_ACCEPT])
-        _follow_remit(case, at)
-    elif kind == K.MESSAGE:
-        deadlines.meet(case, [DeadlineKind.FIRST_ANSWER], at)
-    elif kind == K.RESOLVED:
-        deadlines.meet(case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.RESOLUTION], at)
-        if case.category in RETURN_VISIT_CATEGORIES and case.status in ACTIVE_STATUSES:
-            deadlines.open_deadline(case, DeadlineKind.RETURN_VISIT, at)
-    elif kind == K.REOPENED:
-        if event.data.get("return_visit"):
-            # The visit was made (the resident was not satisfied): the visit limit was met.
-            deadlines.meet(case, [DeadlineKind.RETURN_VISIT], at)
-        deadlines.cancel(case, [DeadlineKind.RETURN_VISIT])
-        deadlines.open_deadline(case, DeadlineKind.RESOLUTION, at)
-    elif kind == K.CLOSED:
-        deadlines.meet(case, [k.value for k in DeadlineKind], at)
-    elif kind == K.DECLINED:
-        deadlines.meet(case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.RESOLUTION], at)
-        deadlines.cancel(case)
-    elif kind == K.VOIDED:
-        deadlines.cancel(case)
+    handler = HANDLERS.get(event.kind)
+    if handler is not None:
+        handler(event)
 
 
-def _follow_remit(case: Case, at) -> None:
+def _start_pause(event: CaseEvent) -> None:
+    """Keep the pause the case announced (its reason and note) as the interval the deadlines skip."""
+    data = event.data if isinstance(event.data, dict) else {}
+    assert event.actor is not None  # pause_case always names who paused
+    Pause.objects.create(
+        case=event.case,
+        reason=data.get("reason", ""),
+        note=data.get("note", ""),
+        started_at=event.case.paused_since or event.at,
+        started_by=event.actor,
+    )
+
+
+def _follow_remit(case: Case, at: datetime) -> None:
     """When a complaint moves to another department, its resolution limit may change (same day → 3 days)."""
     if case.category != "complaint" or case.severity:
         return

@@ -7,14 +7,26 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwen.access.roles import ROLES, Cap
 from shouwen.cases.models import Attribution
+from shouwen.core.actions import ActionForm
 from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Estate, PublicArea, Staff
-from shouwen.workorders.models import Material, PaymentMethod, PhotoStage, Rating, Trade, Urgency
+from shouwen.workorders.models import (
+    Material,
+    PaymentMethod,
+    PhotoStage,
+    Rating,
+    Trade,
+    Urgency,
+    WorkOrderMaterial,
+)
+
+VERSION_HELP = _("工作单的 version；填写时，若工作单已被他人修改则返回 409")
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -74,55 +86,133 @@ class WorkOrderCreateForm(CrewFields):
     )
 
 
-class DiagnosisForm(forms.Form):
+class StepForm(ActionForm):
+    """A step on a work order; ``version`` (optional) refuses it when the order changed meanwhile."""
+
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput, help_text=VERSION_HELP)
+
+    def setup(self) -> None:
+        self.initial.setdefault("version", self.target.version)
+
+
+class _Crew(forms.ModelMultipleChoiceField):
+    """Technicians by id, kept in the order given (the first leads)."""
+
+    def clean(self, value: Any) -> list[Staff]:  # type: ignore[override]
+        chosen = super().clean(value)
+        by_id = {str(s.pk): s for s in chosen}
+        ordered: list[Staff] = []
+        for raw in value or []:
+            person = by_id.get(str(raw))
+            if person is not None and person not in ordered:
+                ordered.append(person)
+        return ordered
+
+
+def _crew_field(label: Any) -> _Crew:
+    return _Crew(label=label, queryset=Staff.objects.none(), required=False, widget=forms.MultipleHiddenInput)
+
+
+class AssignForm(StepForm):
+    """Send technicians: the page picks a lead and helpers, the API lists ``technicians`` (first leads)."""
+
+    lead = forms.ModelChoiceField(label=_("主修人员"), queryset=Staff.objects.none(), required=False)
+    helpers = forms.ModelMultipleChoiceField(
+        label=_("协助人员"),
+        queryset=Staff.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    technicians = _crew_field(_("维修人员（第一位为主修）"))
+
+    def setup(self) -> None:
+        super().setup()
+        people = technicians_of(self.target.case.estate)
+        for name in ("lead", "helpers", "technicians"):
+            self.fields[name].queryset = people  # type: ignore[attr-defined]
+
+    def arguments(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        lead, helpers = d.get("lead"), list(d.get("helpers") or [])
+        crew = d.get("technicians") or ([lead] if lead else []) + [h for h in helpers if h != lead]
+        return {"technicians": crew, "version": d.get("version")}
+
+
+class DiagnosisForm(StepForm):
     """What is wrong, the repair plan and who is responsible."""
 
     diagnosis = forms.CharField(
-        label=_("故障诊断"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT_MAX
+        label=_("故障诊断"),
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        max_length=LONG_TEXT_MAX,
+        required=False,
     )
     plan = forms.CharField(
-        label=_("维修方案"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT_MAX
+        label=_("维修方案"),
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        max_length=LONG_TEXT_MAX,
+        required=False,
     )
     responsibility = forms.ChoiceField(
         label=_("维修责任"), choices=[("", _("待确定"))] + list(Attribution.choices), required=False
     )
 
+    def setup(self) -> None:
+        super().setup()
+        order = self.target
+        self.initial.update(
+            {"diagnosis": order.diagnosis, "plan": order.plan, "responsibility": order.responsibility}
+        )
 
-class MaterialForm(forms.Form):
-    """A material from the price list and how much of it."""
+
+class MaterialForm(StepForm):
+    """A material from the price list and how much of it (the service checks the quantity)."""
 
     material = forms.ModelChoiceField(label=_("材料"), queryset=Material.objects.filter(active=True))
     quantity = forms.DecimalField(
         label=_("数量"),
         max_digits=10,
         decimal_places=3,
-        min_value=Decimal("0.001"),
         initial=1,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0.001"}),
     )
 
 
-class ChargeForm(forms.Form):
+class VoidMaterialForm(StepForm):
+    """A material line entered by mistake."""
+
+    line = forms.IntegerField(widget=forms.HiddenInput)
+
+    def subject(self) -> WorkOrderMaterial:
+        """Return the order's material line named (a 404 when the order has no such line)."""
+        line = self.target.materials.filter(pk=self.cleaned_data["line"]).first()
+        if line is None:
+            raise Http404(_("工作单没有这条材料。"))
+        return line
+
+    def arguments(self) -> dict[str, Any]:
+        return {"version": self.cleaned_data.get("version")}
+
+
+class ChargeForm(StepForm):
     """Labour, and paid or warranty (the proposal is preselected)."""
 
     labour = forms.DecimalField(
         label=_("人工费（元）"),
         max_digits=10,
         decimal_places=2,
-        min_value=Decimal("0"),
         initial=Decimal("0.00"),
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
     )
-    paid = forms.TypedChoiceField(
+    paid = forms.NullBooleanField(
         label=_("收费性质"),
-        choices=[("1", _("有偿服务")), ("0", _("保修/免费"))],
-        coerce=lambda v: v == "1",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(choices=[("1", _("有偿服务")), ("0", _("保修/免费"))]),
+        help_text=_("true 有偿，false 保修；不填按系统建议"),
     )
     override_reason = forms.CharField(label=_("与系统建议不同的原因"), max_length=200, required=False)
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(StepForm):
     """A photo from the phone's camera."""
 
     stage = forms.ChoiceField(label=_("阶段"), choices=PhotoStage.choices, widget=forms.HiddenInput)
@@ -131,13 +221,23 @@ class PhotoForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
 
+    def arguments(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {"stage": d["stage"], "upload": d["file"], "version": d.get("version")}
 
-class SignatureForm(forms.Form):
+
+class SignatureForm(StepForm):
     """The signature drawn on the canvas (a PNG data URL), the resident's opinion and rating."""
 
-    signature = forms.CharField(widget=forms.HiddenInput, max_length=2_000_000, required=False)
+    signature = forms.CharField(
+        widget=forms.HiddenInput, max_length=2_000_000, required=False, help_text=_("PNG 图片的 data URL")
+    )
     rating = forms.ChoiceField(
-        label=_("住户评价"), choices=Rating.choices, initial=Rating.SATISFIED, widget=forms.RadioSelect
+        label=_("住户评价"),
+        choices=Rating.choices,
+        initial=Rating.SATISFIED,
+        widget=forms.RadioSelect,
+        required=False,
     )
     opinion = forms.CharField(
         label=_("住户意见"),
@@ -146,11 +246,16 @@ class SignatureForm(forms.Form):
         max_length=LONG_TEXT_MAX,
     )
 
+    def arguments(self) -> dict[str, Any]:
+        d = dict(self.cleaned_data)
+        d["data_url"] = d.pop("signature")
+        return d
 
-class RefuseForm(forms.Form):
+
+class RefuseForm(StepForm):
     """Why the resident would not sign."""
 
-    reason = forms.CharField(label=_("拒签原因"), max_length=200)
+    reason = forms.CharField(label=_("拒签原因"), max_length=200, required=False)
     opinion = forms.CharField(
         label=_("住户意见"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -159,7 +264,7 @@ class RefuseForm(forms.Form):
     )
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(StepForm):
     """The resident's payment of a paid job."""
 
     method = forms.ChoiceField(
@@ -171,21 +276,54 @@ class PaymentForm(forms.Form):
         decimal_places=2,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )
-    receipt_no = forms.CharField(label=_("收据号/交易单号"), max_length=40)
+    receipt_no = forms.CharField(label=_("收据号/交易单号"), max_length=40, required=False)
+
+    def setup(self) -> None:
+        super().setup()
+        self.initial.setdefault("amount", self.target.total)
 
 
-class ReasonForm(forms.Form):
-    """A reason (cancel, rework)."""
+class ReasonForm(StepForm):
+    """A reason (cancel)."""
 
     reason = forms.CharField(
-        label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX
+        label=_("原因"),
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+        max_length=LONG_TEXT_MAX,
+        required=False,
     )
 
 
-class ReinspectForm(forms.Form):
+class _FollowUpOrder(StepForm):
+    """A new order linked to this done one; without ``technicians`` the same crew goes."""
+
+    technicians = _crew_field(_("维修人员（不填为原班人员）"))
+    appointment_at = forms.DateTimeField(label=_("预约时间"), required=False, widget=_datetime_widget())
+
+    def setup(self) -> None:
+        super().setup()
+        self.fields["technicians"].queryset = technicians_of(self.target.case.estate)  # type: ignore[attr-defined]
+
+    def arguments(self) -> dict[str, Any]:
+        d = dict(self.cleaned_data)
+        d["technicians"] = d.get("technicians") or None
+        return d
+
+
+class ReworkForm(_FollowUpOrder):
+    """Open a rework order, with the reason."""
+
+    reason = forms.CharField(
+        label=_("返工原因"),
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+        max_length=LONG_TEXT_MAX,
+        required=False,
+    )
+
+
+class ReinspectForm(_FollowUpOrder):
     """When to re-inspect with the resident."""
 
-    appointment_at = forms.DateTimeField(label=_("复检时间"), required=False, widget=_datetime_widget())
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 

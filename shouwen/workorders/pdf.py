@@ -134,80 +134,21 @@ def _grid(
     return table
 
 
-def render_work_order_pdf(order: WorkOrder, *, printed_by: Staff | None = None) -> bytes:
-    """Return the work order as a one- or two-page A4 PDF with everything the paper form records."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Image, SimpleDocTemplate, Spacer
+def _pair_rows(pairs: Sequence[tuple[str, object]], st: _Styles) -> list[list[object]]:
+    """Lay label/value pairs out two to a row of four cells."""
+    rows = []
+    for i in range(0, len(pairs), 2):
+        row: list[object] = []
+        for label, value in pairs[i : i + 2]:
+            row += [_p(label, st.body), _p(value, st.body)]
+        while len(row) < 4:
+            row.append("")
+        rows.append(row)
+    return rows
 
-    from shouwen.workorders.timeline import crew
 
-    font = register_cjk_font()
-    st = _styles(font)
-    case = order.case
-    origin = case.origin
-    place = case.unit.label if case.unit else (case.public_area.name if case.public_area else "")
-    people = crew(order)
-    full = 180 * mm
-    label_w, value_w = 26 * mm, 64 * mm
-
-    def pair_rows(pairs: Sequence[tuple[str, object]]) -> list[list[object]]:
-        rows = []
-        for i in range(0, len(pairs), 2):
-            row: list[object] = []
-            for label, value in pairs[i : i + 2]:
-                row += [_p(label, st.body), _p(value, st.body)]
-            while len(row) < 4:
-                row.append("")
-            rows.append(row)
-        return rows
-
-    story: list[object] = [
-        _p(_("%(estate)s 维修工作单") % {"estate": case.estate.name}, st.title),
-        _p(_("（业主报修处理登记表）"), st.subtitle),
-        Spacer(1, 4 * mm),
-    ]
-    facts = [
-        (_("工作单号"), order.number),
-        (_("事项编号"), case.number),
-        (_("类型"), order.get_kind_display()),
-        (_("工种"), order.get_trade_display()),
-        (_("地址"), f"{case.estate.name} {place} {origin.location}".strip()),
-        (_("紧急程度"), order.get_urgency_display()),
-        (_("报修人"), origin.caller_name or (case.resident.name if case.resident else "")),
-        (_("联系电话"), mask_phone(origin.caller_phone)),
-        (_("报修时间"), _local(origin.received_at)),
-        (_("预约上门"), f"{_local(order.appointment_at)} {order.appointment_note}".strip()),
-        (_("维修人员"), "、".join(f"{p.name}（{p.staff_no}）" for p in people)),
-        (_("开单人"), f"{order.created_by.name}（{order.created_by.staff_no}）"),
-    ]
-    story.append(_grid(pair_rows(facts), [label_w, value_w] * 2, font))
-    story.append(
-        _grid([[_p(_("报修内容"), st.body), _p(order.description, st.body)]], [label_w, full - label_w], font)
-    )
-    story.append(_p(_("时间"), st.head))
-    times = [
-        (_("开单"), _local(order.created_at)),
-        (_("接单"), _local(order.accepted_at)),
-        (_("出发"), _local(order.on_way_at)),
-        (_("到场"), _local(order.arrived_at)),
-        (_("完工"), _local(order.done_at)),
-        (_("签字"), _local(order.signed_at)),
-    ]
-    story.append(_grid(pair_rows(times), [label_w, value_w] * 2, font))
-    story.append(_p(_("诊断与维修方案"), st.head))
-    story.append(
-        _grid(
-            [
-                [_p(_("故障诊断"), st.body), _p(order.diagnosis, st.body)],
-                [_p(_("维修方案"), st.body), _p(order.plan, st.body)],
-                [_p(_("维修责任"), st.body), _p(order.get_responsibility_display() or _("待确定"), st.body)],
-            ],
-            [label_w, full - label_w],
-            font,
-        )
-    )
-    story.append(_p(_("费用明细"), st.head))
+def _material_rows(order: WorkOrder, st: _Styles) -> list[list[object]]:
+    """The cost table: a header, each material not voided (or a line saying none), the totals."""
     rows: list[list[object]] = [
         [_("材料名称规格"), _("计量单位"), _("数量"), _("单价（元）"), _("金额（元）")]
     ]
@@ -228,19 +169,23 @@ def render_work_order_pdf(order: WorkOrder, *, printed_by: Staff | None = None) 
         [_("人工费"), "", "", "", f"{order.labour}"],
         [_("合计"), "", "", "", f"{order.total}"],
     ]
-    story.append(_grid(rows, [80 * mm, 16 * mm, 22 * mm, 30 * mm, 32 * mm], font, header=True))
+    return rows
+
+
+def _charge_rows(order: WorkOrder, st: _Styles) -> list[list[object]]:
+    """Who pays and why: the charge, the warranty basis, an overridden proposal, the payment taken."""
     if order.paid is None:
         charge = _("未确定")
     elif order.paid:
         charge = _("有偿服务，住户应付 ¥%(total)s") % {"total": order.total}
     else:
         charge = _("保修期内/免费，住户不付费（费用 ¥%(total)s 由责任方承担）") % {"total": order.total}
-    charge_rows = [
+    rows = [
         [_p(_("收费性质"), st.body), _p(charge, st.body)],
         [_p(_("保修依据"), st.body), _p(order.paid_proposal_reason, st.body)],
     ]
     if order.paid_override_reason:
-        charge_rows.append([_p(_("改变建议原因"), st.body), _p(order.paid_override_reason, st.body)])
+        rows.append([_p(_("改变建议原因"), st.body), _p(order.paid_override_reason, st.body)])
     if order.paid_at:
         payment = _("%(method)s ¥%(amount)s，收据号 %(receipt)s，%(at)s") % {
             "method": order.get_payment_method_display(),
@@ -248,24 +193,100 @@ def render_work_order_pdf(order: WorkOrder, *, printed_by: Staff | None = None) 
             "receipt": order.receipt_no,
             "at": _local(order.paid_at),
         }
-        charge_rows.append([_p(_("收费"), st.body), _p(payment, st.body)])
-    story.append(_grid(charge_rows, [label_w, full - label_w], font))
+        rows.append([_p(_("收费"), st.body), _p(payment, st.body)])
+    return rows
+
+
+def _signature_cell(order: WorkOrder, st: _Styles) -> object:
+    """The resident's drawn signature, the reason they refused to sign, or "not signed"."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Image
+
+    if order.signature:
+        with order.signature.open("rb") as handle:
+            png = handle.read()
+        return Image(io.BytesIO(png), width=60 * mm, height=22 * mm, kind="proportional")
+    if order.signature_refused_reason:
+        return _p(_("住户拒签：%(reason)s") % {"reason": order.signature_refused_reason}, st.body)
+    return _p(_("未签字"), st.body)
+
+
+def render_work_order_pdf(order: WorkOrder, *, printed_by: Staff | None = None) -> bytes:
+    """Return the work order as a one- or two-page A4 PDF with everything the paper form records."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate, Spacer
+
+    from shouwen.workorders.timeline import crew
+
+    font = register_cjk_font()
+    st = _styles(font)
+    case = order.case
+    origin = case.origin
+    place = case.unit.label if case.unit else (case.public_area.name if case.public_area else "")
+    people = crew(order)
+    full = 180 * mm
+    label_w, value_w = 26 * mm, 64 * mm
+
+    story: list[object] = [
+        _p(_("%(estate)s 维修工作单") % {"estate": case.estate.name}, st.title),
+        _p(_("（业主报修处理登记表）"), st.subtitle),
+        Spacer(1, 4 * mm),
+    ]
+    facts = [
+        (_("工作单号"), order.number),
+        (_("事项编号"), case.number),
+        (_("类型"), order.get_kind_display()),
+        (_("工种"), order.get_trade_display()),
+        (_("地址"), f"{case.estate.name} {place} {origin.location}".strip()),
+        (_("紧急程度"), order.get_urgency_display()),
+        (_("报修人"), origin.caller_name or (case.resident.name if case.resident else "")),
+        (_("联系电话"), mask_phone(origin.caller_phone)),
+        (_("报修时间"), _local(origin.received_at)),
+        (_("预约上门"), f"{_local(order.appointment_at)} {order.appointment_note}".strip()),
+        (_("维修人员"), "、".join(f"{p.name}（{p.staff_no}）" for p in people)),
+        (_("开单人"), f"{order.created_by.name}（{order.created_by.staff_no}）"),
+    ]
+    story.append(_grid(_pair_rows(facts, st), [label_w, value_w] * 2, font))
+    story.append(
+        _grid([[_p(_("报修内容"), st.body), _p(order.description, st.body)]], [label_w, full - label_w], font)
+    )
+    story.append(_p(_("时间"), st.head))
+    times = [
+        (_("开单"), _local(order.created_at)),
+        (_("接单"), _local(order.accepted_at)),
+        (_("出发"), _local(order.on_way_at)),
+        (_("到场"), _local(order.arrived_at)),
+        (_("完工"), _local(order.done_at)),
+        (_("签字"), _local(order.signed_at)),
+    ]
+    story.append(_grid(_pair_rows(times, st), [label_w, value_w] * 2, font))
+    story.append(_p(_("诊断与维修方案"), st.head))
+    story.append(
+        _grid(
+            [
+                [_p(_("故障诊断"), st.body), _p(order.diagnosis, st.body)],
+                [_p(_("维修方案"), st.body), _p(order.plan, st.body)],
+                [_p(_("维修责任"), st.body), _p(order.get_responsibility_display() or _("待确定"), st.body)],
+            ],
+            [label_w, full - label_w],
+            font,
+        )
+    )
+    story.append(_p(_("费用明细"), st.head))
+    story.append(
+        _grid(_material_rows(order, st), [80 * mm, 16 * mm, 22 * mm, 30 * mm, 32 * mm], font, header=True)
+    )
+    story.append(_grid(_charge_rows(order, st), [label_w, full - label_w], font))
     story.append(_p(_("住户意见与签字"), st.head))
     opinion = order.resident_opinion or "—"
     if order.resident_rating:
         opinion = f"{order.get_resident_rating_display()}。{order.resident_opinion}"
-    sign_cell: object = _p(_("未签字"), st.body)
-    if order.signature:
-        with order.signature.open("rb") as handle:
-            png = handle.read()
-        sign_cell = Image(io.BytesIO(png), width=60 * mm, height=22 * mm, kind="proportional")
-    elif order.signature_refused_reason:
-        sign_cell = _p(_("住户拒签：%(reason)s") % {"reason": order.signature_refused_reason}, st.body)
     story.append(
         _grid(
             [
                 [_p(_("住户意见"), st.body), _p(opinion, st.body)],
-                [_p(_("住户签字"), st.body), sign_cell],
+                [_p(_("住户签字"), st.body), _signature_cell(order, st)],
                 [_p(_("签字时间"), st.body), _p(_local(order.signed_at), st.body)],
             ],
             [label_w, full - label_w],

@@ -17,13 +17,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwen.cases import services as case_services
 from shouwen.cases.models import Attribution, Case
 from shouwen.cases.transitions import CaseActionDenied
+from shouwen.core.actions import Conflict
+from shouwen.core.services import required_text, save_version
 from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
 from shouwen.workorders import transitions
@@ -33,7 +34,6 @@ from shouwen.workorders.models import (
     PaymentMethod,
     PhotoStage,
     Rating,
-    State,
     Trade,
     Urgency,
     WorkOrder,
@@ -51,7 +51,7 @@ MAX_QUANTITY = Decimal("9999.999")
 MAX_LABOUR = Decimal("99999.99")
 
 
-class WorkOrderConflict(Exception):
+class WorkOrderConflict(Conflict):
     """The work order changed under the request (another tap, another technician): answer 409."""
 
 
@@ -71,19 +71,8 @@ def _lock(order: WorkOrder, version: int | None = None) -> WorkOrder:
     return fresh
 
 
-def _save(order: WorkOrder, *fields: str) -> None:
-    """Save the named fields, bump the version and the update time."""
-    order.version = F("version") + 1
-    order.updated_at = timezone.now()
-    order.save(update_fields=[*fields, "version", "updated_at"])
-    order.refresh_from_db(fields=["version"])
-
-
-def _required(text: str, message: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError(message)
-    return text
+_save = save_version
+_required = required_text
 
 
 def _check_technicians(case: Case, technicians: Iterable[Staff]) -> list[Staff]:
@@ -313,10 +302,9 @@ def assign_technicians(
 def accept_work_order(staff: Staff, order: WorkOrder, *, version: int | None = None) -> WorkOrder:
     """Accept the job (接单); on an order sent to nobody yet, the accepting technician takes it."""
     order = _lock(order, version)
-    transitions.check("accept", staff, order)
+    transitions.apply("accept", staff, order)
     if not transitions.crew_ids(order):
         _set_crew(order, [staff], timezone.now())
-    order.state = State.ACCEPTED
     order.accepted_at = timezone.now()
     event(order, staff, "accept")
     _save(order, "state", "accepted_at")
@@ -327,8 +315,7 @@ def accept_work_order(staff: Staff, order: WorkOrder, *, version: int | None = N
 def set_out(staff: Staff, order: WorkOrder, *, version: int | None = None) -> WorkOrder:
     """Record that the technician is on the way (出发)."""
     order = _lock(order, version)
-    transitions.check("set_out", staff, order)
-    order.state = State.ON_WAY
+    transitions.apply("set_out", staff, order)
     order.on_way_at = timezone.now()
     event(order, staff, "set_out")
     _save(order, "state", "on_way_at")
@@ -339,8 +326,7 @@ def set_out(staff: Staff, order: WorkOrder, *, version: int | None = None) -> Wo
 def arrive(staff: Staff, order: WorkOrder, *, version: int | None = None) -> WorkOrder:
     """Record that the technician has arrived at the place (到场)."""
     order = _lock(order, version)
-    transitions.check("arrive", staff, order)
-    order.state = State.ARRIVED
+    transitions.apply("arrive", staff, order)
     order.arrived_at = timezone.now()
     event(order, staff, "arrive")
     _save(order, "state", "arrived_at")
@@ -360,14 +346,13 @@ def record_diagnosis(
     """Record what is wrong, the repair plan (维修方案) and who is responsible."""
     check_long(diagnosis=diagnosis, plan=plan)
     order = _lock(order, version)
-    transitions.check("diagnose", staff, order)
+    transitions.apply("diagnose", staff, order)
     order.diagnosis = _required(diagnosis, _("请填写故障诊断。"))
     order.plan = _required(plan, _("请填写维修方案。"))
     if responsibility:
         if responsibility not in Attribution.values:
             raise ValidationError(_("请选择维修责任。"))
         order.responsibility = responsibility
-    order.state = State.DIAGNOSED
     order.diagnosed_at = order.diagnosed_at or timezone.now()
     event(order, staff, "diagnose", order.plan, responsibility=order.responsibility)
     _save(order, "diagnosis", "plan", "responsibility", "state", "diagnosed_at")
@@ -532,8 +517,7 @@ def add_photo(
 def complete_work_order(staff: Staff, order: WorkOrder, *, version: int | None = None) -> WorkOrder:
     """Mark the job done (完工); the repair case resolves when nothing is left to do on it."""
     order = _lock(order, version)
-    transitions.check("complete", staff, order)
-    order.state = State.DONE
+    transitions.apply("complete", staff, order)
     order.done_at = timezone.now()
     event(order, staff, "complete", order.plan, total=str(order.total), paid=order.paid)
     _save(order, "state", "done_at")
@@ -630,9 +614,8 @@ def cancel_work_order(
     """Cancel an order with a reason (it stays on record); the case may then be finished."""
     check_long(reason=reason)
     order = _lock(order, version)
-    transitions.check("cancel", staff, order)
+    transitions.apply("cancel", staff, order)
     order.cancel_reason = _required(reason, _("取消工作单必须填写原因。"))
-    order.state = State.CANCELLED
     order.cancelled_at = timezone.now()
     event(order, staff, "cancel", order.cancel_reason)
     _save(order, "state", "cancel_reason", "cancelled_at")

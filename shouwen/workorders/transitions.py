@@ -1,13 +1,15 @@
-"""The one table of what can be done to a work order, in which state, and by whom.
+"""The one table of what can be done to a work order: each row declares an action whole.
 
-Pages and the API show exactly the actions :func:`allowed_actions` returns; service functions call
-:func:`check` before changing anything. No other code compares work-order states to decide.
+The technician's phone page posts any row to one generated endpoint and the API's routes are
+generated from the same rows (see :mod:`shouwen.core.actions`). Service functions call :func:`apply`
+(or :func:`check`) before changing anything; only :func:`apply` moves an order's state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -18,7 +20,10 @@ from shouwen.access.roles import Cap
 from shouwen.access.scope import can_see_estate
 from shouwen.cases.models import ACTIVE_STATUSES, REPAIR_CATEGORIES, Case, CaseStatus, Channel
 from shouwen.cases.transitions import CaseActionDenied
+from shouwen.core.actions import Action as TableRow
+from shouwen.core.actions import ActionTable
 from shouwen.directory.models import Staff
+from shouwen.workorders import forms
 from shouwen.workorders.models import OPEN_STATES, OrderKind, State, WorkOrder
 
 S = State
@@ -45,15 +50,9 @@ CREATE_CAPS = WHO_CAPS[Who.DISPATCHER]
 
 
 @dataclass(frozen=True)
-class Action:
-    """A row of the table: label, states it is allowed in, who, the state it leads to, extra rule."""
+class Action(TableRow):
+    """A work-order action: the common row plus an extra condition on the order and its message."""
 
-    code: str
-    label: Promise
-    states: frozenset[str]
-    who: str
-    to: str | None = None
-    # An extra condition on the order and the message shown when it fails.
     rule: Callable[[WorkOrder], bool] | None = None
     rule_message: Promise | None = None
 
@@ -78,72 +77,198 @@ def _can_reinspect(order: WorkOrder) -> bool:
     return order.kind != OrderKind.REINSPECTION and order.case.status in ACTIVE_STATUSES
 
 
-ACTIONS: dict[str, Action] = {
-    a.code: a
-    for a in (
-        Action("assign", _("派工"), frozenset({S.CREATED}), Who.DISPATCHER),
-        Action("accept", _("接单"), frozenset({S.CREATED}), Who.TECHNICIAN, to=S.ACCEPTED),
-        Action("set_out", _("出发"), frozenset({S.ACCEPTED}), Who.TECHNICIAN, to=S.ON_WAY),
-        Action("arrive", _("已到场"), frozenset({S.ON_WAY}), Who.TECHNICIAN, to=S.ARRIVED),
-        Action(
-            "diagnose", _("诊断与方案"), frozenset({S.ARRIVED, S.DIAGNOSED}), Who.TECHNICIAN, to=S.DIAGNOSED
-        ),
-        Action("add_material", _("添加材料"), frozenset({S.DIAGNOSED}), Who.TECHNICIAN),
-        Action("void_material", _("撤销材料"), frozenset({S.DIAGNOSED}), Who.TECHNICIAN),
-        Action("set_charge", _("费用与保修"), frozenset({S.DIAGNOSED}), Who.TECHNICIAN),
-        Action("add_photo", _("上传照片"), frozenset({S.ARRIVED, S.DIAGNOSED, S.DONE}), Who.TECHNICIAN),
-        Action(
-            "complete",
-            _("完工"),
-            frozenset({S.DIAGNOSED}),
-            Who.TECHNICIAN,
-            to=S.DONE,
-            rule=_charge_decided,
-            rule_message=_("请先确定费用（有偿或保修）再完工。"),
-        ),
-        Action(
-            "sign",
-            _("住户签字"),
-            frozenset({S.DONE}),
-            Who.TECHNICIAN,
-            rule=_unsigned,
-            rule_message=_("住户已签字或已记录拒签。"),
-        ),
-        Action(
-            "refuse_signature",
-            _("住户拒签"),
-            frozenset({S.DONE}),
-            Who.TECHNICIAN,
-            rule=_unsigned,
-            rule_message=_("住户已签字或已记录拒签。"),
-        ),
-        Action(
-            "record_payment",
-            _("收费"),
-            frozenset({S.DONE}),
-            Who.CREW_OR_DISPATCHER,
-            rule=_owes,
-            rule_message=_("该工作单无需收费或已收费。"),
-        ),
-        Action("cancel", _("取消工作单"), OPEN_STATES, Who.DISPATCHER, to=S.CANCELLED),
-        Action(
-            "rework",
-            _("返工"),
-            frozenset({S.DONE}),
-            Who.DISPATCHER,
-            rule=_case_active,
-            rule_message=_("事项已结束，不能返工。"),
-        ),
-        Action(
-            "reinspect",
-            _("安排复检"),
-            frozenset({S.DONE}),
-            Who.DISPATCHER,
-            rule=_can_reinspect,
-            rule_message=_("复检单不能再安排复检，或事项已结束。"),
-        ),
-    )
-}
+F = forms
+SV = "shouwen.workorders.services."
+
+
+def _new_order_message(new: WorkOrder) -> str:
+    if new.kind == OrderKind.REINSPECTION:
+        return gettext("已安排复检 %(number)s。") % {"number": new.number}
+    return gettext("已开返工单 %(number)s。") % {"number": new.number}
+
+
+TABLE_ROWS = (
+    Action(
+        "assign",
+        _("派工"),
+        frozenset({S.CREATED}),
+        Who.DISPATCHER,
+        form=F.AssignForm,
+        service=SV + "assign_technicians",
+        message=_("已派工。"),
+    ),
+    Action(
+        "accept",
+        _("接单"),
+        frozenset({S.CREATED}),
+        Who.TECHNICIAN,
+        to=S.ACCEPTED,
+        form=F.StepForm,
+        service=SV + "accept_work_order",
+        message=_("已接单。"),
+    ),
+    Action(
+        "set_out",
+        _("出发"),
+        frozenset({S.ACCEPTED}),
+        Who.TECHNICIAN,
+        to=S.ON_WAY,
+        form=F.StepForm,
+        service=SV + "set_out",
+        message=_("已记录出发时间。"),
+    ),
+    Action(
+        "arrive",
+        _("已到场"),
+        frozenset({S.ON_WAY}),
+        Who.TECHNICIAN,
+        to=S.ARRIVED,
+        form=F.StepForm,
+        service=SV + "arrive",
+        message=_("已到场，请填写诊断与维修方案。"),
+        anchor="diagnose",
+    ),
+    Action(
+        "diagnose",
+        _("诊断与方案"),
+        frozenset({S.ARRIVED, S.DIAGNOSED}),
+        Who.TECHNICIAN,
+        to=S.DIAGNOSED,
+        form=F.DiagnosisForm,
+        service=SV + "record_diagnosis",
+        message=_("已保存诊断与维修方案。"),
+        anchor="materials",
+        api="diagnosis",
+    ),
+    Action(
+        "add_material",
+        _("添加材料"),
+        frozenset({S.DIAGNOSED}),
+        Who.TECHNICIAN,
+        form=F.MaterialForm,
+        service=SV + "add_material",
+        message=_("已添加材料。"),
+        anchor="materials",
+        api="materials",
+        result="created",
+    ),
+    Action(
+        "void_material",
+        _("撤销材料"),
+        frozenset({S.DIAGNOSED}),
+        Who.TECHNICIAN,
+        form=F.VoidMaterialForm,
+        service=SV + "void_material",
+        message=_("已撤销该材料。"),
+        anchor="materials",
+    ),
+    Action(
+        "set_charge",
+        _("费用与保修"),
+        frozenset({S.DIAGNOSED}),
+        Who.TECHNICIAN,
+        form=F.ChargeForm,
+        service=SV + "set_charge",
+        message=_("已保存费用。"),
+        anchor="charge",
+        api="charge",
+    ),
+    Action(
+        "add_photo",
+        _("上传照片"),
+        frozenset({S.ARRIVED, S.DIAGNOSED, S.DONE}),
+        Who.TECHNICIAN,
+        form=F.PhotoForm,
+        service=SV + "add_photo",
+        message=_("已上传照片。"),
+        anchor="photos",
+        api="photos",
+        result="created",
+    ),
+    Action(
+        "complete",
+        _("完工"),
+        frozenset({S.DIAGNOSED}),
+        Who.TECHNICIAN,
+        to=S.DONE,
+        rule=_charge_decided,
+        rule_message=_("请先确定费用（有偿或保修）再完工。"),
+        form=F.StepForm,
+        service=SV + "complete_work_order",
+        message=_("已完工，请住户签字确认。"),
+        anchor="sign",
+    ),
+    Action(
+        "sign",
+        _("住户签字"),
+        frozenset({S.DONE}),
+        Who.TECHNICIAN,
+        rule=_unsigned,
+        rule_message=_("住户已签字或已记录拒签。"),
+        form=F.SignatureForm,
+        service=SV + "sign_work_order",
+        message=_("住户已签字。"),
+        api="signature",
+    ),
+    Action(
+        "refuse_signature",
+        _("住户拒签"),
+        frozenset({S.DONE}),
+        Who.TECHNICIAN,
+        rule=_unsigned,
+        rule_message=_("住户已签字或已记录拒签。"),
+        form=F.RefuseForm,
+        service=SV + "refuse_signature",
+        message=_("已记录住户拒签。"),
+    ),
+    Action(
+        "record_payment",
+        _("收费"),
+        frozenset({S.DONE}),
+        Who.CREW_OR_DISPATCHER,
+        rule=_owes,
+        rule_message=_("该工作单无需收费或已收费。"),
+        form=F.PaymentForm,
+        service=SV + "record_payment",
+        message=_("已收费。"),
+        api="payment",
+    ),
+    Action(
+        "cancel",
+        _("取消工作单"),
+        OPEN_STATES,
+        Who.DISPATCHER,
+        to=S.CANCELLED,
+        form=F.ReasonForm,
+        service=SV + "cancel_work_order",
+        message=_("工作单已取消，记录保留。"),
+    ),
+    Action(
+        "rework",
+        _("返工"),
+        frozenset({S.DONE}),
+        Who.DISPATCHER,
+        rule=_case_active,
+        rule_message=_("事项已结束，不能返工。"),
+        form=F.ReworkForm,
+        service=SV + "rework",
+        message=_new_order_message,
+        result="new_order",
+    ),
+    Action(
+        "reinspect",
+        _("安排复检"),
+        frozenset({S.DONE}),
+        Who.DISPATCHER,
+        rule=_can_reinspect,
+        rule_message=_("复检单不能再安排复检，或事项已结束。"),
+        form=F.ReinspectForm,
+        service=SV + "reinspect",
+        message=_new_order_message,
+        result="new_order",
+    ),
+)
+
 
 # The technician's steps in order: the phone page offers the first one allowed as "the next action".
 STEPS = ("accept", "set_out", "arrive", "diagnose", "set_charge", "complete", "sign", "record_payment")
@@ -193,31 +318,46 @@ def _who_allows(who: str, staff: Staff, order: WorkOrder) -> bool:
     raise ValueError(who)
 
 
+class WorkOrderTable(ActionTable[WorkOrder, Action]):
+    """The work order's actions: the generic refusal, or the row's own message when its rule fails."""
+
+    state_field = "state"
+    denied = CaseActionDenied
+
+    def refusal(self, row: Action, staff: Staff, target: WorkOrder, context: Mapping[str, Any]) -> str | None:
+        """Return why ``staff`` may not take the row's action on ``target`` now, or None when allowed."""
+        if (
+            target.state not in row.states
+            or target.case.status in (CaseStatus.VOID, CaseStatus.DECLINED)
+            or not _who_allows(row.who, staff, target)
+        ):
+            return gettext("现在不能对工作单 %(number)s 执行“%(action)s”（状态：%(state)s）。") % {
+                "number": target.number,
+                "action": row.label,
+                "state": target.get_state_display(),
+            }
+        if row.rule is not None and not row.rule(target):
+            return str(row.rule_message)
+        return None
+
+
+TABLE = WorkOrderTable(*TABLE_ROWS)
+ACTIONS: Mapping[str, Action] = TABLE.rows
+
+
 def refusal(code: str, staff: Staff, order: WorkOrder) -> str | None:
     """Return why ``staff`` may not take action ``code`` on ``order`` now, or None when allowed."""
-    action = ACTIONS[code]
-    generic = gettext("现在不能对工作单 %(number)s 执行“%(action)s”（状态：%(state)s）。") % {
-        "number": order.number,
-        "action": action.label,
-        "state": order.get_state_display(),
-    }
-    if order.state not in action.states or order.case.status in (CaseStatus.VOID, CaseStatus.DECLINED):
-        return generic
-    if not _who_allows(action.who, staff, order):
-        return generic
-    if action.rule is not None and not action.rule(order):
-        return str(action.rule_message)
-    return None
+    return TABLE.refusal(TABLE[code], staff, order, {})
 
 
 def allows(code: str, staff: Staff, order: WorkOrder) -> bool:
     """Return whether ``staff`` may take action ``code`` on ``order`` now."""
-    return refusal(code, staff, order) is None
+    return TABLE.allows(code, staff, order, {})
 
 
 def allowed_actions(staff: Staff, order: WorkOrder) -> list[Action]:
     """Return the actions the staff member may take on the order now, in table order."""
-    return [a for a in ACTIONS.values() if allows(a.code, staff, order)]
+    return TABLE.allowed(staff, order)
 
 
 def next_step(staff: Staff, order: WorkOrder) -> Action | None:
@@ -233,11 +373,14 @@ def next_step(staff: Staff, order: WorkOrder) -> Action | None:
     return None
 
 
-def check(code: str, staff: Staff, order: WorkOrder) -> None:
+def check(code: str, staff: Staff, order: WorkOrder) -> Action:
     """Raise CaseActionDenied with a message for the user unless the action is allowed."""
-    message = refusal(code, staff, order)
-    if message is not None:
-        raise CaseActionDenied(message)
+    return TABLE.check(code, staff, order)
+
+
+def apply(code: str, staff: Staff, order: WorkOrder) -> Action:
+    """Check the action and set the state it leads to on ``order`` (the service saves it)."""
+    return TABLE.apply(code, staff, order)
 
 
 def creation_refusal(staff: Staff, case: Case) -> str | None:

@@ -5,48 +5,39 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
 from django.views.generic import TemplateView
 
 from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
-from shouwen.access.scope import scope_queryset, staff_of
+from shouwen.access.scope import scope_queryset
 from shouwen.cases.models import CaseEvent
 from shouwen.cases.transitions import CaseActionDenied
+from shouwen.core.action_views import ActionPostView, acting_staff
 from shouwen.core.forms import attach_errors
-from shouwen.core.params import parse_id
-from shouwen.directory.models import Estate, Staff, Unit
+from shouwen.directory.models import Estate, Unit
 from shouwen.directory.search import find_units, parse_unit_shorthand
 from shouwen.workorders import forms as wo_forms
-from shouwen.workorders import services, transitions
+from shouwen.workorders import transitions
 from shouwen.workorders.intake import register_night_call
 from shouwen.workorders.models import (
     OPEN_STATES,
     PhotoStage,
     State,
     WorkOrder,
-    WorkOrderMaterial,
     WorkOrderTechnician,
 )
 from shouwen.workorders.warranty import propose_charge
 
-
-def me(request: HttpRequest) -> Staff:
-    """Return the signed-in staff member or refuse."""
-    staff = staff_of(request.user)
-    if staff is None:
-        raise PermissionDenied(_("只有员工可以使用此功能。"))
-    return staff
+me = acting_staff
 
 
 def error_text(exc: ValidationError) -> str:
@@ -136,8 +127,11 @@ class JobView(CapabilityRequiredMixin, TemplateView):
         staff = me(self.request)
         codes = {a.code for a in transitions.allowed_actions(staff, order)}
         step = transitions.next_step(staff, order)
-        estate = order.case.estate
         proposal = propose_charge(order) if "set_charge" in codes else None
+
+        def form(code: str, **kwargs: Any) -> Any:
+            return transitions.TABLE[code].form(target=order, **kwargs)
+
         charge_initial = {
             "labour": order.labour,
             "paid": "1"
@@ -159,20 +153,14 @@ class JobView(CapabilityRequiredMixin, TemplateView):
                 "materials": order.materials.filter(voided_at__isnull=True).order_by("added_at", "pk"),
                 "photos": order.photos.all(),
                 "photo_stages": PhotoStage.choices,
-                "diagnosis_form": wo_forms.DiagnosisForm(
-                    initial={
-                        "diagnosis": order.diagnosis,
-                        "plan": order.plan,
-                        "responsibility": order.responsibility,
-                    }
-                ),
-                "material_form": wo_forms.MaterialForm(),
-                "charge_form": wo_forms.ChargeForm(initial=charge_initial),
-                "signature_form": wo_forms.SignatureForm(),
-                "refuse_form": wo_forms.RefuseForm(),
-                "payment_form": wo_forms.PaymentForm(initial={"amount": order.total}),
-                "assign_form": wo_forms.CrewFields(estate=estate) if "assign" in codes else None,
-                "reinspect_form": wo_forms.ReinspectForm() if "reinspect" in codes else None,
+                "diagnosis_form": form("diagnose"),
+                "material_form": form("add_material"),
+                "charge_form": form("set_charge", initial=charge_initial),
+                "signature_form": form("sign"),
+                "refuse_form": form("refuse_signature"),
+                "payment_form": form("record_payment"),
+                "assign_form": form("assign") if "assign" in codes else None,
+                "reinspect_form": form("reinspect") if "reinspect" in codes else None,
                 "events": CaseEvent.objects.filter(
                     case=order.case, kind=CaseEvent.Kind.WORK_ORDER, data__work_order=order.number
                 )
@@ -197,129 +185,18 @@ def _progress(order: WorkOrder) -> list[tuple[str, bool]]:
     ]
 
 
-def _valid(form: forms.Form) -> dict[str, Any]:
-    if not form.is_valid():
-        raise ValidationError(
-            [
-                f"{form.fields[f].label if f in form.fields else ''}：{e}"
-                for f, errs in form.errors.items()
-                for e in errs
-            ]
-        )
-    return form.cleaned_data
-
-
-def _version(request: HttpRequest) -> int | None:
-    return parse_id(request.POST.get("version"))
-
-
-def run_action(code: str, staff: Staff, order: WorkOrder, request: HttpRequest) -> tuple[str, str]:
-    """Validate the action's form and call its service; return a message and the anchor to go back to."""
-    post, files, version = request.POST, request.FILES, _version(request)
-    if code == "accept":
-        services.accept_work_order(staff, order, version=version)
-        return _("已接单。"), ""
-    if code == "set_out":
-        services.set_out(staff, order, version=version)
-        return _("已记录出发时间。"), ""
-    if code == "arrive":
-        services.arrive(staff, order, version=version)
-        return _("已到场，请填写诊断与维修方案。"), "diagnose"
-    if code == "diagnose":
-        d = _valid(wo_forms.DiagnosisForm(post))
-        services.record_diagnosis(
-            staff,
-            order,
-            diagnosis=d["diagnosis"],
-            plan=d["plan"],
-            responsibility=d["responsibility"],
-            version=version,
-        )
-        return _("已保存诊断与维修方案。"), "materials"
-    if code == "add_material":
-        d = _valid(wo_forms.MaterialForm(post))
-        services.add_material(staff, order, material=d["material"], quantity=d["quantity"], version=version)
-        return _("已添加材料。"), "materials"
-    if code == "void_material":
-        line = get_object_or_404(WorkOrderMaterial, pk=post.get("line", "0") or 0, work_order=order)
-        services.void_material(staff, line, version=version)
-        return _("已撤销该材料。"), "materials"
-    if code == "set_charge":
-        d = _valid(wo_forms.ChargeForm(post))
-        services.set_charge(
-            staff,
-            order,
-            labour=d["labour"],
-            paid=d["paid"],
-            override_reason=d["override_reason"],
-            version=version,
-        )
-        return _("已保存费用。"), "charge"
-    if code == "add_photo":
-        d = _valid(wo_forms.PhotoForm(post, files))
-        services.add_photo(staff, order, stage=d["stage"], upload=d["file"], version=version)
-        return _("已上传照片。"), "photos"
-    if code == "complete":
-        services.complete_work_order(staff, order, version=version)
-        return _("已完工，请住户签字确认。"), "sign"
-    if code == "sign":
-        d = _valid(wo_forms.SignatureForm(post))
-        services.sign_work_order(
-            staff, order, data_url=d["signature"], opinion=d["opinion"], rating=d["rating"], version=version
-        )
-        return _("住户已签字。"), ""
-    if code == "refuse_signature":
-        d = _valid(wo_forms.RefuseForm(post))
-        services.refuse_signature(staff, order, reason=d["reason"], opinion=d["opinion"], version=version)
-        return _("已记录住户拒签。"), ""
-    if code == "record_payment":
-        d = _valid(wo_forms.PaymentForm(post))
-        services.record_payment(
-            staff, order, method=d["method"], amount=d["amount"], receipt_no=d["receipt_no"], version=version
-        )
-        return _("已收费。"), ""
-    if code == "assign":
-        form = wo_forms.CrewFields(post, estate=order.case.estate)
-        _valid(form)
-        services.assign_technicians(staff, order, technicians=form.technicians(), version=version)
-        return _("已派工。"), ""
-    if code == "cancel":
-        d = _valid(wo_forms.ReasonForm(post))
-        services.cancel_work_order(staff, order, reason=d["reason"], version=version)
-        return _("工作单已取消，记录保留。"), ""
-    if code == "rework":
-        d = _valid(wo_forms.ReasonForm(post))
-        new = services.rework(staff, order, reason=d["reason"], version=version)
-        return _("已开返工单 %(number)s。") % {"number": new.number}, ""
-    if code == "reinspect":
-        d = _valid(wo_forms.ReinspectForm(post))
-        new = services.reinspect(
-            staff, order, appointment_at=d["appointment_at"], note=d["note"], version=version
-        )
-        return _("已安排复检 %(number)s。") % {"number": new.number}, ""
-    raise Http404(code)
-
-
-class JobActionView(CapabilityRequiredMixin, View):
-    """POST one step from the job page; refusals come back as messages, nothing half-done."""
+class JobActionView(ActionPostView):
+    """POST any row of the work-order table from the job page (the table's rows are all there is)."""
 
     required_cap = Cap.WORKORDER_VIEW
+    table = transitions.TABLE
 
-    def post(self, request: HttpRequest, number: str, code: str) -> HttpResponse:
-        if code not in transitions.ACTIONS:
-            raise Http404(code)
-        order = order_for(request, number)
-        staff = me(request)
-        anchor = ""
-        try:
-            text, anchor = run_action(code, staff, order, request)
-            messages.success(request, text)
-        except ValidationError as exc:
-            messages.error(request, error_text(exc))
-        except (CaseActionDenied, services.WorkOrderConflict) as exc:
-            messages.error(request, str(exc))
-        url = reverse("mobile:job", args=[order.number])
-        return HttpResponseRedirect(url + (f"#{anchor}" if anchor else ""))
+    def get_target(self, **kwargs: Any) -> WorkOrder:
+        return order_for(self.request, kwargs["number"])
+
+    def done_url(self, target: WorkOrder, row: Any, result: Any) -> str:
+        url = reverse("mobile:job", args=[target.number])
+        return url + (f"#{row.anchor}" if row.anchor else "")
 
 
 def resolve_unit(estate: Estate, text: str) -> Unit | None:

@@ -37,7 +37,7 @@ from shouwen.cases.models import (
 )
 from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
-from shouwen.procedures.models import ChecklistItem, Procedure
+from shouwen.procedures.models import Procedure
 from shouwen.sla.models import Deadline, PauseReason
 
 if TYPE_CHECKING:
@@ -184,6 +184,13 @@ class ContactRegistrationSerializer(serializers.Serializer):
         queryset=PublicArea.objects.all(), required=False, allow_null=True, default=None
     )
     location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    unit_text = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("房号，如 3-2-1502 或 3栋2单元1502（不填 unit 时按此查找）"),
+    )
     answered_on_spot = serializers.BooleanField(required=False, default=False)
     answer = serializers.CharField(required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False, allow_blank=True, default="")
@@ -209,20 +216,6 @@ class ContactRegistrationSerializer(serializers.Serializer):
         default=None,
         help_text=gettext_lazy("接待时间；不填为现在。补登记最早可到若干天前（默认 31 天），不能晚于现在"),
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """Check that the documents ticked belong to the chosen procedure."""
-        ids = set(attrs.get("documents_provided") or ())
-        if ids:
-            procedure = attrs.get("procedure")
-            known = set(
-                ChecklistItem.objects.filter(procedure=procedure, pk__in=ids).values_list("pk", flat=True)
-                if procedure is not None
-                else ()
-            )
-            if ids - known:
-                raise serializers.ValidationError({"documents_provided": [_("所选资料不属于该手续")]})
-        return attrs
 
 
 class CaseRegistrationSerializer(ContactRegistrationSerializer):

@@ -39,15 +39,6 @@ def body(world, **kw):
     return data
 
 
-def register(world, staff=None, **kw):
-    """Register a case through the service (not the API), as the clerk by default."""
-    data = body(world, **kw)
-    data["estate"] = world.estate
-    data["resident"] = world.residents["owner"] if "resident" not in kw else kw["resident"]
-    data["unit"] = world.units["3-2-1502"] if "unit" not in kw else kw["unit"]
-    return services.register_contact(staff or world.clerk, **data).case
-
-
 def numbers(response):
     return [row["number"] for row in response.json()["results"]]
 
@@ -213,23 +204,23 @@ def test_procedure_documents_are_checked_and_listed(world, api_for):
 
 
 def test_chinese_full_text_search(world, api_for):
-    lift = register(world, content="3号楼电梯困人")
-    register(world, content="楼道灯不亮", resident=None, unit=None)
+    lift = world.register(content="3号楼电梯困人")
+    world.register(content="楼道灯不亮", resident=None, unit=None)
     api = api_for(world.clerk)
     assert numbers(api.get("/api/v1/cases/", {"q": "电梯"})) == [lift.number]
     assert numbers(api.get("/api/v1/cases/", {"q": "漏水"})) == []
 
 
 def test_search_by_the_last_four_digits_of_the_residents_phone(world, api_for):
-    owners = register(world, caller_phone="")
-    register(world, resident=world.residents["tenant"], unit=world.units["3-1-0801"], caller_phone="")
+    owners = world.register(caller_phone="")
+    world.register(resident=world.residents["tenant"], unit=world.units["3-1-0801"], caller_phone="")
     api = api_for(world.clerk)
     assert numbers(api.get("/api/v1/cases/", {"q": "5678"})) == [owners.number]
     assert numbers(api.get("/api/v1/cases/", {"q": owners.number})) == [owners.number]
 
 
 def test_list_rows_show_the_accountable_person_and_pending_handover(world, api_for):
-    case = register(world)
+    case = world.register()
     services.hand_over(world.clerk, case, to_department=world.departments["engineering"], note="请工程部处理")
     row = api_for(world.clerk).get("/api/v1/cases/").json()["results"][0]
     assert row["number"] == case.number
@@ -242,12 +233,12 @@ def test_list_rows_show_the_accountable_person_and_pending_handover(world, api_f
 
 
 def test_queues(world, api_for):
-    mine = register(world)
-    handed = register(world, content="楼道灯不亮")
+    mine = world.register()
+    handed = world.register(content="楼道灯不亮")
     services.hand_over(
         world.clerk, handed, to_department=world.departments["engineering"], note="请工程部处理"
     )
-    asked = register(world, content="外墙渗水")
+    asked = world.register(content="外墙渗水")
     services.request_assignment(world.clerk, asked, note="不清楚归哪个部门")
     clerk = api_for(world.clerk)
     tech = api_for(world.technician)
@@ -267,8 +258,8 @@ def test_queues(world, api_for):
 
 
 def test_list_filters(world, api_for):
-    complaint = register(world)
-    consultation = register(world, category="consultation", content="装修时间规定")
+    complaint = world.register()
+    consultation = world.register(category="consultation", content="装修时间规定")
     services.resolve_case(world.clerk, consultation, resolution="已电话答复")
     api = api_for(world.clerk)
     assert numbers(api.get("/api/v1/cases/", {"category": "complaint"})) == [complaint.number]
@@ -277,8 +268,8 @@ def test_list_filters(world, api_for):
 
 
 def test_contact_list_filters(world, api_for):
-    register(world)
-    register(world, channel="visit", category="consultation", content="装修时间规定")
+    world.register()
+    world.register(channel="visit", category="consultation", content="装修时间规定")
     api = api_for(world.clerk)
     assert len(api.get("/api/v1/contacts/").json()["results"]) == 2
     assert [c["channel"] for c in api.get("/api/v1/contacts/", {"channel": "visit"}).json()["results"]] == [
@@ -305,10 +296,10 @@ def test_case_list_needs_a_fixed_number_of_queries(world, api_for):
             assert api.get("/api/v1/cases/").status_code == 200
         return len(ctx.captured_queries)
 
-    register(world)
+    world.register()
     few = count()
     for i in range(4):
-        case = register(world, content=f"第{i}号事项")
+        case = world.register(content=f"第{i}号事项")
         services.hand_over(world.clerk, case, to_staff=world.technician, note="请处理")
     assert count() == few
 
@@ -318,7 +309,7 @@ def test_list_count_is_exact_up_to_the_cap_then_capped_with_working_links(world,
 
     monkeypatch.setattr(BoundedLimitOffsetPagination, "count_cap", 4)
     for i in range(6):
-        register(world, content=f"第{i}号事项")
+        world.register(content=f"第{i}号事项")
     api = api_for(world.clerk)
 
     few = api.get("/api/v1/cases/", {"category": "complaint", "limit": 2}).json()
@@ -349,7 +340,7 @@ def test_list_count_stops_counting_at_the_cap(world, api_for, monkeypatch):
     from shouwen.api.pagination import BoundedLimitOffsetPagination
 
     monkeypatch.setattr(BoundedLimitOffsetPagination, "count_cap", 4)
-    register(world)
+    world.register()
     api = api_for(world.clerk)
     with CaptureQueriesContext(connection) as ctx:
         assert api.get("/api/v1/cases/").status_code == 200
@@ -365,7 +356,7 @@ def test_list_count_stops_counting_at_the_cap(world, api_for, monkeypatch):
 
 
 def test_other_estate_technician_cannot_see_or_touch_the_case(world, api_for):
-    case = register(world)
+    case = world.register()
     contact = case.origin
     api = api_for(world.staff["other_technician"])
     assert api.get(f"/api/v1/cases/{case.number}/").status_code == 404
@@ -380,7 +371,7 @@ def test_other_estate_technician_cannot_see_or_touch_the_case(world, api_for):
 
 
 def test_cases_and_contacts_cannot_be_deleted_or_edited(world, api_for):
-    case = register(world)
+    case = world.register()
     api = api_for(world.staff["admin"])
     assert api.delete(f"/api/v1/cases/{case.number}/").status_code == 405
     assert api.delete(f"/api/v1/contacts/{case.origin_id}/").status_code == 405
@@ -430,7 +421,7 @@ def test_hand_over_then_accept_shows_the_chain(world, api_for):
 
 
 def test_accepting_a_handover_twice_is_409(world, api_for):
-    case = register(world)
+    case = world.register()
     handover = services.hand_over(world.clerk, case, to_staff=world.technician, note="请上门查看")
     tech = api_for(world.technician)
     first = tech.post(
@@ -446,7 +437,7 @@ def test_accepting_a_handover_twice_is_409(world, api_for):
 
 
 def test_only_the_receiver_may_accept(world, api_for):
-    case = register(world)
+    case = world.register()
     services.hand_over(world.clerk, case, to_staff=world.technician, note="请上门查看")
     response = api_for(world.staff["security"]).post(
         f"/api/v1/cases/{case.number}/accept-handover/", {}, format="json"
@@ -456,7 +447,7 @@ def test_only_the_receiver_may_accept(world, api_for):
 
 
 def test_return_and_cancel_handover(world, api_for):
-    case = register(world)
+    case = world.register()
     services.hand_over(world.clerk, case, to_staff=world.technician, note="请上门查看")
     tech = api_for(world.technician)
     no_reason = tech.post(f"/api/v1/cases/{case.number}/return-handover/", {}, format="json")
@@ -477,7 +468,7 @@ def test_return_and_cancel_handover(world, api_for):
 
 
 def test_hand_over_to_staff_of_another_estate_is_refused(world, api_for):
-    case = register(world)
+    case = world.register()
     response = api_for(world.clerk).post(
         f"/api/v1/cases/{case.number}/hand-over/",
         {"to_staff": world.staff["other_technician"].pk, "note": "请处理"},
@@ -489,7 +480,7 @@ def test_hand_over_to_staff_of_another_estate_is_refused(world, api_for):
 
 
 def test_keep_request_assignment_and_reassign(world, api_for):
-    case = register(world)
+    case = world.register()
     clerk = api_for(world.clerk)
     kept = clerk.post(
         f"/api/v1/cases/{case.number}/keep-in-stead/",
@@ -521,7 +512,7 @@ def test_keep_request_assignment_and_reassign(world, api_for):
 
 
 def test_void_needs_a_supervisor_and_a_reason(world, api_for):
-    case = register(world)
+    case = world.register()
     url = f"/api/v1/cases/{case.number}/void/"
     by_clerk = api_for(world.clerk).post(url, {"reason": "重复登记"}, format="json")
     assert by_clerk.status_code == 403
@@ -547,7 +538,7 @@ def test_void_needs_a_supervisor_and_a_reason(world, api_for):
 
 
 def test_resolve_reopen_close_and_attribution(world, api_for):
-    case = register(world)
+    case = world.register()
     api = api_for(world.clerk)
     url = f"/api/v1/cases/{case.number}/"
     assert (
@@ -569,7 +560,7 @@ def test_resolve_reopen_close_and_attribution(world, api_for):
 
 
 def test_decline_records_the_explanation(world, api_for):
-    case = register(world, content="要求物业赔偿十万元")
+    case = world.register(content="要求物业赔偿十万元")
     response = api_for(world.clerk).post(
         f"/api/v1/cases/{case.number}/decline/", {"explanation": "不属于物业责任范围"}, format="json"
     )
@@ -578,7 +569,7 @@ def test_decline_records_the_explanation(world, api_for):
 
 
 def test_notes_and_messages_are_kept_apart(world, api_for):
-    case = register(world)
+    case = world.register()
     api = api_for(world.clerk)
     note = api.post(f"/api/v1/cases/{case.number}/notes/", {"text": "业主情绪激动"}, format="json")
     assert note.status_code == 201
@@ -592,7 +583,7 @@ def test_notes_and_messages_are_kept_apart(world, api_for):
 
 
 def test_another_visit_is_counted(world, api_for):
-    case = register(world)
+    case = world.register()
     response = api_for(world.technician).post(
         f"/api/v1/cases/{case.number}/visits/",
         {"channel": "visit", "content": "业主再次来访催促"},
@@ -609,7 +600,7 @@ def test_another_visit_is_counted(world, api_for):
 
 
 def test_png_upload_is_stored_and_served_only_within_the_estate(world, api_for):
-    case = register(world)
+    case = world.register()
     api = api_for(world.technician)
     upload = SimpleUploadedFile("  电梯照片.png ", PNG, content_type="image/png")
     response = api.post(f"/api/v1/cases/{case.number}/attachments/", {"file": upload}, format="multipart")
@@ -635,7 +626,7 @@ def test_png_upload_is_stored_and_served_only_within_the_estate(world, api_for):
 
 
 def test_text_file_renamed_jpg_is_refused(world, api_for):
-    case = register(world)
+    case = world.register()
     fake = SimpleUploadedFile("photo.jpg", "这不是图片".encode(), content_type="image/jpeg")
     response = api_for(world.clerk).post(
         f"/api/v1/cases/{case.number}/attachments/", {"file": fake}, format="multipart"
@@ -646,7 +637,7 @@ def test_text_file_renamed_jpg_is_refused(world, api_for):
 
 
 def test_pdf_is_accepted_whatever_its_name(world, api_for):
-    case = register(world)
+    case = world.register()
     upload = SimpleUploadedFile("scan", PDF, content_type="application/octet-stream")
     response = api_for(world.clerk).post(
         f"/api/v1/cases/{case.number}/attachments/", {"file": upload}, format="multipart"
@@ -657,7 +648,7 @@ def test_pdf_is_accepted_whatever_its_name(world, api_for):
 
 def test_too_large_file_is_refused(world, api_for, settings):
     settings.SHOUWEN_ATTACHMENT_MAX_MB = 1
-    case = register(world)
+    case = world.register()
     big = SimpleUploadedFile("big.png", PNG + b"\0" * (1024 * 1024), content_type="image/png")
     response = api_for(world.clerk).post(
         f"/api/v1/cases/{case.number}/attachments/", {"file": big}, format="multipart"
@@ -667,7 +658,7 @@ def test_too_large_file_is_refused(world, api_for, settings):
 
 
 def test_no_attachments_on_a_void_case(world, api_for):
-    case = register(world)
+    case = world.register()
     services.void_case(world.supervisor, case, reason="重复登记")
     upload = SimpleUploadedFile("a.png", PNG, content_type="image/png")
     response = api_for(world.clerk).post(

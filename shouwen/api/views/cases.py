@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,57 +29,37 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
 
 from shouwen.access.roles import Cap
 from shouwen.access.scope import staff_of
+from shouwen.api.actions import Result, install_actions
 from shouwen.api.exceptions import LimitReached
-from shouwen.api.parsers import FormParser, MultiPartParser
+from shouwen.api.filters import ListFilterBackend
 from shouwen.api.serializers.cases import (
-    AcceptForProcessingSerializer,
-    AddNoteSerializer,
-    AssignmentRequestSerializer,
     AttachmentSerializer,
-    AttachmentUploadSerializer,
-    AttributionSerializer,
     CaseDetailSerializer,
     CaseListSerializer,
     CaseNoteSerializer,
     CaseRegistrationSerializer,
-    CloseSerializer,
     ContactRegistrationSerializer,
     ContactSerializer,
-    DeclineSerializer,
-    DocumentsSerializer,
-    HandoverDecisionSerializer,
-    HandOverSerializer,
-    KeepInSteadSerializer,
-    NoticeRequestSerializer,
     OneTimeNoticeSerializer,
-    PauseSerializer,
-    ReasonSerializer,
-    ReassignSerializer,
-    ResolveSerializer,
-    VisitSerializer,
 )
 from shouwen.api.views.base import ScopedGenericViewSet
-from shouwen.cases import queries, services
+from shouwen.cases import queries, services, transitions
+from shouwen.cases.filters import CaseFilterSet
 from shouwen.cases.idempotency import IdempotencyConflict, register_idempotently
 from shouwen.cases.models import (
     Attachment,
     Case,
-    CaseDocument,
-    CaseEvent,
-    CaseNote,
-    CaseStatus,
     Category,
     Channel,
     Contact,
     Handover,
     HandoverStatus,
-    Responsibility,
 )
 from shouwen.directory.models import Staff
-from shouwen.sla.models import Deadline
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -268,38 +248,8 @@ def _created_or_replayed(data: Any, created: bool) -> Response:
 
 # ---------------------------------------------------------------- cases
 
-QUEUES = ["mine", "handovers_for_me", "department_unassigned", "estate_open", "assignment_requests"]
-
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "queue",
-                OpenApiTypes.STR,
-                enum=QUEUES,
-                description=gettext_lazy(
-                    "mine 我负责的；handovers_for_me 转给我或我部门待接收的；department_unassigned 转给我部门未指定人的；"
-                    "estate_open 所服务小区处理中的；assignment_requests 请领导指派的"
-                ),
-            ),
-            OpenApiParameter(
-                "status", OpenApiTypes.STR, enum=CaseStatus.values, description=gettext_lazy("状态")
-            ),
-            OpenApiParameter(
-                "category", OpenApiTypes.STR, enum=Category.values, description=gettext_lazy("类别")
-            ),
-            OpenApiParameter("estate", OpenApiTypes.INT, description=gettext_lazy("只列出该小区的事项")),
-            OpenApiParameter(
-                "q",
-                OpenApiTypes.STR,
-                description=gettext_lazy(
-                    "事项编号、电话号码、房屋简写（如 3-2-1502）或内容中的词语。按电话号码后 4 位以上数字查找仅限"
-                    "可查看完整号码的岗位；其他岗位须输入完整号码（不完整时返回 400），每次查找记入个人信息查看记录"
-                ),
-            ),
-        ]
-    ),
     retrieve=extend_schema(
         description=gettext_lazy("事项全貌：责任人链、时间线、备注、附件、资料核对和当前可执行的操作。")
     ),
@@ -309,6 +259,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
 
     queryset = Case.objects.all()
     serializer_class = CaseDetailSerializer
+    filter_backends = [ListFilterBackend]
+    filterset_class = CaseFilterSet
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z0-9-]+"
 
@@ -322,7 +274,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
                 .annotate(has_pending_handover=Exists(pending))
             )
         if self.action == "retrieve":
-            return _with_case_file(queryset)
+            return queries.case_file(queryset)
         return queryset.select_related("estate")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
@@ -331,55 +283,15 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
         return CaseDetailSerializer
 
     def filter_list(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Apply the shared case filters (queue, status, category, estate, channel, dates, q)."""
         # Newest first by id (ids follow registration, so this is registration order): an index walk that
-        # stops after one page, whatever the history; a queue sets its own order below.
-        queryset = queryset.order_by("-pk")
-        queue = _choice_param(self, "queue", QUEUES)
-        if queue:
-            queryset = self._queue(queryset, queue)
-        case_status = _choice_param(self, "status", CaseStatus.values)
-        if case_status:
-            queryset = queryset.filter(status=case_status)
-        category = _choice_param(self, "category", Category.values)
-        if category:
-            queryset = queryset.filter(category=category)
-        estate = self.int_param("estate")
-        if estate is not None:
-            queryset = queryset.filter(estate_id=estate)
-        query = self.text_param("q")
-        if query:
-            queryset = queries.search_cases(queryset, query, self.number_lookup(query))
-        return queryset
+        # stops after one page, whatever the history; a queue sets its own order.
+        return GenericViewSet.filter_queryset(self, queryset.order_by("-pk"))
 
-    def _queue(self, queryset: QuerySet[Case], queue: str) -> QuerySet[Case]:
-        staff = staff_of(self.request.user)
-        if queue == "estate_open":
-            return queries.estate_open_cases(queryset)
-        if queue == "assignment_requests":
-            return queries.assignment_requests(queryset)
-        if staff is None:  # a superuser without a staff record has no queue of their own
-            return queryset.none()
-        if queue == "mine":
-            return queries.my_open_cases(queryset, staff)
-        handovers = (
-            queries.handovers_waiting_for(staff)
-            if queue == "handovers_for_me"
-            else queries.department_unassigned(staff)
-        )
-        return queryset.filter(pk__in=handovers.values("case_id")).order_by("created_at", "pk")
-
-    def case_response(self, case: Case) -> Response:
-        """Return the case file as it is after the action."""
-        fresh = get_object_or_404(_with_case_file(self.get_queryset()), pk=case.pk)
-        return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data)
-
-    def _handover(self, case: Case, handover_id: int | None) -> Handover:
-        if handover_id is not None:
-            return get_object_or_404(case.handovers.all(), pk=handover_id)
-        pending = case.handovers.filter(status=HandoverStatus.PENDING).first()
-        if pending is None:
-            raise services.CaseConflict(_("该事项没有待处理的转办，请刷新页面。"))
-        return pending
+    def case_data(self, case: Case) -> Any:
+        """Return the case file as it is after an action."""
+        fresh = get_object_or_404(queries.case_file(Case.objects.filter(pk=case.pk)), pk=case.pk)
+        return CaseDetailSerializer(fresh, context=self.get_serializer_context()).data
 
     # ------------------------------------------------------------ intake
 
@@ -402,267 +314,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
             raise IdempotencyConflict(
                 _("同一个 Idempotency-Key 已用于不同的登记内容，请为新的登记使用新的 Key。")
             )
-        case = get_object_or_404(_with_case_file(self.get_queryset()), pk=contact.case_id)
+        case = get_object_or_404(queries.case_file(self.get_queryset()), pk=contact.case_id)
         return _created_or_replayed(
             CaseDetailSerializer(case, context=self.get_serializer_context()).data, created
-        )
-
-    # ------------------------------------------------------------ the accountability chain
-
-    @extend_schema(
-        request=HandOverSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
-    )
-    @action(detail=True, methods=["post"], url_path="hand-over")
-    def hand_over(self, request: Request, number: str | None = None) -> Response:
-        """Hand the case to a department or a colleague; the giver stays accountable until it is accepted."""
-        case = self.get_object()
-        services.hand_over(self.acting_staff(), case, **self.params(HandOverSerializer))
-        return self.case_response(case)
-
-    @extend_schema(
-        request=HandoverDecisionSerializer,
-        responses={200: CaseDetailSerializer, 403: DENIED, 409: CONFLICT},
-    )
-    @action(detail=True, methods=["post"], url_path="accept-handover")
-    def accept_handover(self, request: Request, number: str | None = None) -> Response:
-        """Accept the pending handover: the receiver is accountable from now on."""
-        case = self.get_object()
-        params = self.params(HandoverDecisionSerializer)
-        services.accept_handover(self.acting_staff(), self._handover(case, params["handover"]))
-        return self.case_response(case)
-
-    @extend_schema(
-        request=HandoverDecisionSerializer,
-        responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED, 409: CONFLICT},
-    )
-    @action(detail=True, methods=["post"], url_path="return-handover")
-    def return_handover(self, request: Request, number: str | None = None) -> Response:
-        """Send the pending handover back with a reason; the giver stays accountable."""
-        case = self.get_object()
-        params = self.params(HandoverDecisionSerializer)
-        handover = self._handover(case, params["handover"])
-        services.return_handover(self.acting_staff(), handover, reason=params["reason"])
-        return self.case_response(case)
-
-    @extend_schema(
-        request=HandoverDecisionSerializer,
-        responses={200: CaseDetailSerializer, 403: DENIED, 409: CONFLICT},
-    )
-    @action(detail=True, methods=["post"], url_path="cancel-handover")
-    def cancel_handover(self, request: Request, number: str | None = None) -> Response:
-        """Withdraw the pending handover (its giver or a supervisor)."""
-        case = self.get_object()
-        params = self.params(HandoverDecisionSerializer)
-        handover = self._handover(case, params["handover"])
-        services.cancel_handover(self.acting_staff(), handover, reason=params["reason"])
-        return self.case_response(case)
-
-    @extend_schema(
-        request=KeepInSteadSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
-    )
-    @action(detail=True, methods=["post"], url_path="keep-in-stead")
-    def keep_in_stead(self, request: Request, number: str | None = None) -> Response:
-        """Record that the department had nobody on duty and the holder keeps the case for now."""
-        case = self.get_object()
-        services.keep_in_stead(self.acting_staff(), case, **self.params(KeepInSteadSerializer))
-        return self.case_response(case)
-
-    @extend_schema(
-        request=AssignmentRequestSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
-    )
-    @action(detail=True, methods=["post"], url_path="request-assignment")
-    def request_assignment(self, request: Request, number: str | None = None) -> Response:
-        """Ask a supervisor to name a handler; the holder stays accountable meanwhile."""
-        case = self.get_object()
-        services.request_assignment(self.acting_staff(), case, **self.params(AssignmentRequestSerializer))
-        return self.case_response(case)
-
-    @extend_schema(
-        request=ReassignSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
-    )
-    @action(detail=True, methods=["post"])
-    def reassign(self, request: Request, number: str | None = None) -> Response:
-        """Name the handler (supervisors): they are accountable at once."""
-        case = self.get_object()
-        services.reassign(self.acting_staff(), case, **self.params(ReassignSerializer))
-        return self.case_response(case)
-
-    # ------------------------------------------------------------ handling
-
-    @extend_schema(
-        request=AttributionSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
-    )
-    @action(detail=True, methods=["post"])
-    def attribution(self, request: Request, number: str | None = None) -> Response:
-        """Record whose fault the underlying problem is."""
-        case = self.get_object()
-        services.record_attribution(self.acting_staff(), case, **self.params(AttributionSerializer))
-        return self.case_response(case)
-
-    @extend_schema(
-        request=ResolveSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
-    )
-    @action(detail=True, methods=["post"])
-    def resolve(self, request: Request, number: str | None = None) -> Response:
-        """Record the result; repairs and complaints then wait for a return visit, the rest are closed."""
-        case = self.get_object()
-        services.resolve_case(self.acting_staff(), case, **self.params(ResolveSerializer))
-        return self.case_response(case)
-
-    @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED})
-    @action(detail=True, methods=["post"])
-    def reopen(self, request: Request, number: str | None = None) -> Response:
-        """Reopen a handled case with a reason; the last holder takes it again."""
-        case = self.get_object()
-        services.reopen_case(self.acting_staff(), case, **self.params(ReasonSerializer))
-        return self.case_response(case)
-
-    @extend_schema(
-        request=CloseSerializer,
-        responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED},
-        description=gettext_lazy(
-            "办结已处理的事项。维修和投诉须先记录满意的回访（见 return-visits）；未经回访办结只能由主管并填写原因（note）。"
-        ),
-    )
-    @action(detail=True, methods=["post"])
-    def close(self, request: Request, number: str | None = None) -> Response:
-        """Close a handled case; a repair or complaint needs a satisfied return visit or a supervisor's reason."""
-        case = self.get_object()
-        services.close_case(self.acting_staff(), case, **self.params(CloseSerializer))
-        return self.case_response(case)
-
-    @extend_schema(
-        request=DeclineSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
-    )
-    @action(detail=True, methods=["post"])
-    def decline(self, request: Request, number: str | None = None) -> Response:
-        """Close an unreasonable request as declined, with the explanation given to the resident."""
-        case = self.get_object()
-        services.decline_case(self.acting_staff(), case, **self.params(DeclineSerializer))
-        return self.case_response(case)
-
-    @extend_schema(request=ReasonSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED})
-    @action(detail=True, methods=["post"])
-    def void(self, request: Request, number: str | None = None) -> Response:
-        """Void a mistaken registration (supervisors, with a reason); the case stays visible."""
-        case = self.get_object()
-        services.void_case(self.acting_staff(), case, **self.params(ReasonSerializer))
-        return self.case_response(case)
-
-    @extend_schema(request=PauseSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED})
-    @action(detail=True, methods=["post"])
-    def pause(self, request: Request, number: str | None = None) -> Response:
-        """Stop the clock for a reason from the list; paused time does not count."""
-        from shouwen.sla.services import pause_case
-
-        case = self.get_object()
-        pause_case(self.acting_staff(), case, **self.params(PauseSerializer))
-        return self.case_response(case)
-
-    @extend_schema(request=CloseSerializer, responses={200: CaseDetailSerializer, 403: DENIED})
-    @action(detail=True, methods=["post"])
-    def resume(self, request: Request, number: str | None = None) -> Response:
-        """Start the clock again; every deadline moves on by the paused time."""
-        from shouwen.sla.services import resume_case
-
-        case = self.get_object()
-        resume_case(self.acting_staff(), case, note=self.params(CloseSerializer)["note"])
-        return self.case_response(case)
-
-    @extend_schema(
-        request=None,
-        responses={
-            200: CaseDetailSerializer,
-            400: INVALID,
-            403: DENIED,
-            429: OpenApiResponse(description=gettext_lazy("该事项今日短信已达上限（见 Retry-After）")),
-        },
-    )
-    @action(detail=True, methods=["post"], url_path="send-receipt")
-    def send_receipt(self, request: Request, number: str | None = None) -> Response:
-        """Send the receipt (case number, first-contact owner) to the caller as a text message."""
-        case = self.get_object()
-        services.send_receipt(self.acting_staff(), case)
-        return self.case_response(case)
-
-    @extend_schema(request=AddNoteSerializer, responses={201: CaseNoteSerializer, 400: INVALID, 403: DENIED})
-    @action(detail=True, methods=["post"])
-    def notes(self, request: Request, number: str | None = None) -> Response:
-        """Add an internal note, or record a message given to the resident."""
-        case = self.get_object()
-        note = services.add_note(self.acting_staff(), case, **self.params(AddNoteSerializer))
-        return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=VisitSerializer, responses={201: ContactSerializer, 400: INVALID, 403: DENIED})
-    @action(detail=True, methods=["post"])
-    def visits(self, request: Request, number: str | None = None) -> Response:
-        """Register another call or visit about the case (counted; the case keeps its holder)."""
-        case = self.get_object()
-        contact = services.record_visit(self.acting_staff(), case, **self.params(VisitSerializer))
-        contact = Contact.objects.select_related("registered_by", "unit__building", "case__accountable").get(
-            pk=contact.pk
-        )
-        return Response(
-            ContactSerializer(contact, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
-        )
-
-    # ------------------------------------------------------------ documents (一次性告知)
-
-    @extend_schema(
-        request=DocumentsSerializer, responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED}
-    )
-    @action(detail=True, methods=["post"])
-    def documents(self, request: Request, number: str | None = None) -> Response:
-        """Tick the documents the resident has now brought; the case file lists what is still missing."""
-        case = self.get_object()
-        services.tick_documents(self.acting_staff(), case, **self.params(DocumentsSerializer, case=case))
-        return self.case_response(case)
-
-    @extend_schema(
-        request=NoticeRequestSerializer, responses={201: OneTimeNoticeSerializer, 400: INVALID, 403: DENIED}
-    )
-    @action(detail=True, methods=["post"], url_path="one-time-notice")
-    def one_time_notice(self, request: Request, number: str | None = None) -> Response:
-        """Record the one-time notice of everything missing and return its text."""
-        case = self.get_object()
-        notice = services.give_one_time_notice(
-            self.acting_staff(), case, **self.params(NoticeRequestSerializer)
-        )
-        return Response(OneTimeNoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=AcceptForProcessingSerializer,
-        responses={200: CaseDetailSerializer, 400: INVALID, 403: DENIED},
-    )
-    @action(detail=True, methods=["post"], url_path="accept-for-processing")
-    def accept_for_processing(self, request: Request, number: str | None = None) -> Response:
-        """Accept the procedure for processing (all documents ticked, or a supervisor's reason)."""
-        case = self.get_object()
-        services.accept_for_processing(
-            self.acting_staff(), case, **self.params(AcceptForProcessingSerializer)
-        )
-        return self.case_response(case)
-
-    # ------------------------------------------------------------ attachments
-
-    @extend_schema(
-        request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={201: AttachmentSerializer, 400: INVALID, 403: DENIED},
-        description=gettext_lazy(
-            "上传照片（JPG、PNG、WebP、GIF、HEIC）或 PDF；按文件内容识别类型，大小有上限。"
-        ),
-    )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
-    def attachments(self, request: Request, number: str | None = None) -> Response:
-        """Attach a photo or PDF to the case."""
-        case = self.get_object()
-        upload = self.params(AttachmentUploadSerializer)["file"]
-        attachment = services.add_attachment(self.acting_staff(), case, upload=upload)
-        attachment = Attachment.objects.select_related("case", "uploaded_by").get(pk=attachment.pk)
-        return Response(
-            AttachmentSerializer(attachment, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
         )
 
     @extend_schema(
@@ -693,37 +347,30 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
         return response
 
 
-def _with_case_file(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """Load everything the case file shows in a fixed number of queries."""
-    return queryset.select_related(
-        "estate",
-        "origin__complained_department",
-        "first_contact",
-        "accountable",
-        "department",
-        "procedure",
-        "resident",
-        "unit__building",
-        "public_area",
-    ).prefetch_related(
-        Prefetch("responsibilities", queryset=Responsibility.objects.select_related("holder")),
-        Prefetch(
-            "handovers",
-            queryset=Handover.objects.filter(status=HandoverStatus.PENDING).select_related(
-                "from_staff", "to_staff", "to_department"
-            ),
-            to_attr="pending_handovers",
-        ),
-        Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
-        Prefetch(
-            "deadlines", queryset=Deadline.objects.select_related("policy").order_by("started_at", "pk")
-        ),
-        Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
-        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
-        Prefetch(
-            "documents",
-            queryset=CaseDocument.objects.select_related("item", "ticked_by").order_by(
-                "item__order", "item__pk"
-            ),
-        ),
+def _attachment_data(view: CaseViewSet, case: Case, attachment: Attachment) -> Any:
+    attachment = Attachment.objects.select_related("case", "uploaded_by").get(pk=attachment.pk)
+    return AttachmentSerializer(attachment, context=view.get_serializer_context()).data
+
+
+def _contact_data(view: CaseViewSet, case: Case, contact: Contact) -> Any:
+    contact = Contact.objects.select_related("registered_by", "unit__building", "case__accountable").get(
+        pk=contact.pk
     )
+    return ContactSerializer(contact, context=view.get_serializer_context()).data
+
+
+# Every row of the case table with an API path becomes POST /api/v1/cases/{number}/<path>/.
+install_actions(
+    CaseViewSet,
+    transitions.TABLE,
+    {
+        "target": Result(CaseDetailSerializer, lambda view, case, _value: view.case_data(case)),
+        "note": Result(CaseNoteSerializer, lambda _view, _case, note: CaseNoteSerializer(note).data, 201),
+        "contact": Result(ContactSerializer, _contact_data, 201),
+        "notice": Result(
+            OneTimeNoticeSerializer, lambda _view, _case, notice: OneTimeNoticeSerializer(notice).data, 201
+        ),
+        "attachment": Result(AttachmentSerializer, _attachment_data, 201),
+    },
+    Cap.CASE_VIEW,
+)

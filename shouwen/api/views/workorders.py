@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,12 +23,12 @@ from rest_framework.response import Response
 from shouwen.access.permissions import HasCapability
 from shouwen.access.roles import Cap
 from shouwen.access.scope import staff_of
-from shouwen.api.parsers import FormParser, MultiPartParser
+from shouwen.api.actions import Result, install_actions
 from shouwen.api.serializers import workorders as s
 from shouwen.api.views.base import ScopedGenericViewSet
 from shouwen.api.views.cases import Conflict, _choice_param
 from shouwen.directory.models import Staff
-from shouwen.workorders import services
+from shouwen.workorders import services, transitions
 from shouwen.workorders.models import (
     Material,
     State,
@@ -146,12 +145,14 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         params.is_valid(raise_exception=True)
         return dict(params.validated_data)
 
+    def order_data(self, order: WorkOrder) -> Any:
+        """Return the work order as it is after an action."""
+        fresh = get_object_or_404(_with_order_file(WorkOrder.objects.filter(pk=order.pk)), pk=order.pk)
+        return s.WorkOrderDetailSerializer(fresh, context=self.get_serializer_context()).data
+
     def order_response(self, order: WorkOrder, code: int = status.HTTP_200_OK) -> Response:
         """Return the work order as it is after the action."""
-        fresh = get_object_or_404(self.get_queryset(), pk=order.pk)
-        return Response(
-            s.WorkOrderDetailSerializer(fresh, context=self.get_serializer_context()).data, status=code
-        )
+        return Response(self.order_data(order), status=code)
 
     def step(
         self, function: Any, serializer_class: type[serializers.Serializer] = s.VersionSerializer
@@ -169,125 +170,20 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         order = services.create_work_order(self.acting_staff(), case, **params)
         return self.order_response(order, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.AssignSerializer, responses=STEP)
-    @action(detail=True, methods=["post"])
-    def assign(self, request: Request, number: str | None = None) -> Response:
-        """Send (or change) the technicians of an order not yet accepted; the first leads."""
-        return self.step(services.assign_technicians, s.AssignSerializer)
 
-    @extend_schema(request=s.VersionSerializer, responses=STEP)
-    @action(detail=True, methods=["post"])
-    def accept(self, request: Request, number: str | None = None) -> Response:
-        """Accept the job (接单)."""
-        return self.step(services.accept_work_order)
-
-    @extend_schema(request=s.VersionSerializer, responses=STEP)
-    @action(detail=True, methods=["post"], url_path="set-out")
-    def set_out(self, request: Request, number: str | None = None) -> Response:
-        """Record that the technician is on the way."""
-        return self.step(services.set_out)
-
-    @extend_schema(request=s.VersionSerializer, responses=STEP)
-    @action(detail=True, methods=["post"])
-    def arrive(self, request: Request, number: str | None = None) -> Response:
-        """Record that the technician has arrived."""
-        return self.step(services.arrive)
-
-    @extend_schema(request=s.DiagnosisSerializer, responses=STEP)
-    @action(detail=True, methods=["post"])
-    def diagnosis(self, request: Request, number: str | None = None) -> Response:
-        """Record what is wrong, the repair plan and who is responsible."""
-        return self.step(services.record_diagnosis, s.DiagnosisSerializer)
-
-    @extend_schema(request=s.MaterialLineSerializer, responses=CREATED)
-    @action(detail=True, methods=["post"])
-    def materials(self, request: Request, number: str | None = None) -> Response:
-        """Add a material from the price list at today's price."""
-        order = self.get_object()
-        services.add_material(self.acting_staff(), order, **self.params(s.MaterialLineSerializer))
-        return self.order_response(order, status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.VoidMaterialSerializer, responses=STEP)
-    @action(detail=True, methods=["post"], url_path="void-material")
-    def void_material(self, request: Request, number: str | None = None) -> Response:
-        """Void a material line entered by mistake (it stays on record)."""
-        order = self.get_object()
-        params = self.params(s.VoidMaterialSerializer)
-        line = get_object_or_404(order.materials.all(), pk=params["line"])
-        services.void_material(self.acting_staff(), line, version=params["version"])
-        return self.order_response(order)
-
-    @extend_schema(request=s.ChargeSerializer, responses=STEP)
-    @action(detail=True, methods=["post"])
-    def charge(self, request: Request, number: str | None = None) -> Response:
-        """Set the labour and decide paid or warranty (going against the proposal needs a reason)."""
-        return self.step(services.set_charge, s.ChargeSerializer)
-
-    @extend_schema(
-        request={"multipart/form-data": s.PhotoUploadSerializer},
-        responses=CREATED,
-    )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
-    def photos(self, request: Request, number: str | None = None) -> Response:
-        """Upload a photo taken before or after the repair (type told by content; size limited)."""
-        order = self.get_object()
-        params = self.params(s.PhotoUploadSerializer)
-        services.add_photo(
-            self.acting_staff(),
-            order,
-            stage=params["stage"],
-            upload=params["file"],
-            version=params["version"],
-        )
-        return self.order_response(order, status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.VersionSerializer, responses=STEP)
-    @action(detail=True, methods=["post"])
-    def complete(self, request: Request, number: str | None = None) -> Response:
-        """Mark the job done; the repair case resolves when nothing is left to do on it."""
-        return self.step(services.complete_work_order)
-
-    @extend_schema(request=s.SignatureSerializer, responses=STEP)
-    @action(detail=True, methods=["post"])
-    def signature(self, request: Request, number: str | None = None) -> Response:
-        """Keep the resident's signature (PNG data URL) with the time, opinion and rating."""
-        order = self.get_object()
-        params = self.params(s.SignatureSerializer)
-        params["data_url"] = params.pop("signature")
-        services.sign_work_order(self.acting_staff(), order, **params)
-        return self.order_response(order)
-
-    @extend_schema(request=s.RefuseSignatureSerializer, responses=STEP)
-    @action(detail=True, methods=["post"], url_path="refuse-signature")
-    def refuse_signature(self, request: Request, number: str | None = None) -> Response:
-        """Record that the resident refused to sign, and why."""
-        return self.step(services.refuse_signature, s.RefuseSignatureSerializer)
-
-    @extend_schema(request=s.PaymentSerializer, responses=STEP)
-    @action(detail=True, methods=["post"])
-    def payment(self, request: Request, number: str | None = None) -> Response:
-        """Record the resident's payment of a paid job (the amount must equal the total)."""
-        return self.step(services.record_payment, s.PaymentSerializer)
-
-    @extend_schema(request=s.CancelSerializer, responses=STEP)
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, number: str | None = None) -> Response:
-        """Cancel the order with a reason (it stays on record)."""
-        return self.step(services.cancel_work_order, s.CancelSerializer)
-
-    @extend_schema(request=s.ReworkSerializer, responses=CREATED)
-    @action(detail=True, methods=["post"])
-    def rework(self, request: Request, number: str | None = None) -> Response:
-        """Open a rework order linked to this done one; answers with the new order."""
-        new = services.rework(self.acting_staff(), self.get_object(), **self.params(s.ReworkSerializer))
-        return self.order_response(new, status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.ReinspectSerializer, responses=CREATED)
-    @action(detail=True, methods=["post"])
-    def reinspect(self, request: Request, number: str | None = None) -> Response:
-        """Open a re-inspection (复检) linked to this done order; answers with the new order."""
-        new = services.reinspect(self.acting_staff(), self.get_object(), **self.params(s.ReinspectSerializer))
-        return self.order_response(new, status.HTTP_201_CREATED)
+# Every row of the work-order table becomes POST /api/v1/work-orders/{number}/<path>/.
+install_actions(
+    WorkOrderViewSet,
+    transitions.TABLE,
+    {
+        "target": Result(s.WorkOrderDetailSerializer, lambda view, order, _value: view.order_data(order)),
+        "created": Result(
+            s.WorkOrderDetailSerializer, lambda view, order, _value: view.order_data(order), 201
+        ),
+        "new_order": Result(s.WorkOrderDetailSerializer, lambda view, _order, new: view.order_data(new), 201),
+    },
+    Cap.WORKORDER_VIEW,
+)
 
 
 class MaterialViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Material]):

@@ -9,20 +9,6 @@ from shouwen.cases.models import Case, CaseEvent, CaseStatus, Handover, Responsi
 from shouwen.cases.transitions import CaseActionDenied, allowed_actions
 
 
-def register(world, staff=None, **kw):
-    defaults = {
-        "estate": world.estate,
-        "channel": "phone",
-        "category": "complaint",
-        "content": "3号楼电梯困人，业主被困二十分钟",
-        "caller_phone": "13812345678",
-        "resident": world.residents["owner"],
-        "unit": world.units["3-2-1502"],
-    }
-    defaults.update(kw)
-    return services.register_contact(staff or world.clerk, **defaults)
-
-
 def current_holders(case):
     return list(
         Responsibility.objects.filter(case=case, ended_at__isnull=True).values_list("holder", flat=True)
@@ -30,8 +16,7 @@ def current_holders(case):
 
 
 def test_contact_answered_on_spot_is_closed_at_once_and_opens_no_case(world):
-    contact = register(
-        world,
+    contact = world.contact(
         category="consultation",
         content="物业费怎么交",
         answered_on_spot=True,
@@ -43,22 +28,22 @@ def test_contact_answered_on_spot_is_closed_at_once_and_opens_no_case(world):
 
 def test_on_spot_answer_must_be_written(world):
     with pytest.raises(ValidationError):
-        register(world, category="consultation", answered_on_spot=True, answer=" ")
+        world.contact(category="consultation", answered_on_spot=True, answer=" ")
 
 
 def test_registering_opens_a_numbered_case_owned_by_the_first_contact(world):
-    contact = register(world, staff=world.staff["security"])  # any department can be the first contact
+    contact = world.contact(staff=world.staff["security"])  # any department can be the first contact
     case = contact.case
     assert case.number.startswith("LJY-")
     assert case.number.endswith("-0001")
     assert case.first_contact == world.staff["security"]
     assert case.accountable == world.staff["security"]
     assert current_holders(case) == [world.staff["security"].pk]
-    assert register(world).case.number.endswith("-0002")
+    assert world.contact().case.number.endswith("-0002")
 
 
 def test_handover_is_pending_until_accepted(world):
-    case = register(world).case
+    case = world.contact().case
     engineering = world.departments["engineering"]
     handover = services.hand_over(world.clerk, case, to_department=engineering, note="电梯困人，请工程部处理")
     case.refresh_from_db()
@@ -75,13 +60,13 @@ def test_handover_is_pending_until_accepted(world):
 
 
 def test_handover_needs_a_note(world):
-    case = register(world).case
+    case = world.contact().case
     with pytest.raises(ValidationError):
         services.hand_over(world.clerk, case, to_department=world.departments["engineering"], note="  ")
 
 
 def test_receiver_can_send_a_handover_back_with_a_reason(world):
-    case = register(world).case
+    case = world.contact().case
     h = services.hand_over(world.clerk, case, to_staff=world.technician, note="请上门查看")
     with pytest.raises(ValidationError):
         services.return_handover(world.technician, h, reason="")
@@ -92,7 +77,7 @@ def test_receiver_can_send_a_handover_back_with_a_reason(world):
 
 
 def test_only_the_receiver_may_accept(world):
-    case = register(world).case
+    case = world.contact().case
     h = services.hand_over(world.clerk, case, to_department=world.departments["engineering"], note="请处理")
     with pytest.raises(CaseActionDenied):
         services.accept_handover(world.staff["security"], h)
@@ -101,7 +86,7 @@ def test_only_the_receiver_may_accept(world):
 
 
 def test_accepting_twice_is_a_conflict(world):
-    case = register(world).case
+    case = world.contact().case
     h = services.hand_over(world.clerk, case, to_department=world.departments["engineering"], note="请处理")
     services.accept_handover(world.technician, h)
     with pytest.raises(services.CaseConflict):
@@ -109,7 +94,7 @@ def test_accepting_twice_is_a_conflict(world):
 
 
 def test_keep_in_stead_then_pass_on(world):
-    case = register(world).case
+    case = world.contact().case
     services.keep_in_stead(world.clerk, case, department=world.departments["engineering"])
     assert case.events.filter(kind=CaseEvent.Kind.KEPT).exists()
     services.hand_over(world.clerk, case, to_staff=world.technician, note="早上转工程部")
@@ -118,7 +103,7 @@ def test_keep_in_stead_then_pass_on(world):
 
 
 def test_supervisor_names_a_handler_when_asked(world):
-    case = register(world).case
+    case = world.contact().case
     services.request_assignment(world.clerk, case, note="不清楚归哪个部门")
     case.refresh_from_db()
     assert case.assignment_requested
@@ -131,12 +116,12 @@ def test_supervisor_names_a_handler_when_asked(world):
 
 
 def test_repairs_and_complaints_wait_for_a_return_visit_others_close(world):
-    complaint = register(world).case
+    complaint = world.contact().case
     services.resolve_case(world.clerk, complaint, resolution="已救出，电梯已修复")
     complaint.refresh_from_db()
     assert complaint.status == CaseStatus.RESOLVED
     assert complaint.accountable == world.clerk
-    consultation = register(world, category="consultation", content="装修时间规定").case
+    consultation = world.contact(category="consultation", content="装修时间规定").case
     services.resolve_case(world.clerk, consultation, resolution="已电话答复")
     consultation.refresh_from_db()
     assert consultation.status == CaseStatus.CLOSED
@@ -145,7 +130,7 @@ def test_repairs_and_complaints_wait_for_a_return_visit_others_close(world):
 
 
 def test_decline_records_the_explanation(world):
-    case = register(world, content="要求物业赔偿十万元").case
+    case = world.contact(content="要求物业赔偿十万元").case
     with pytest.raises(ValidationError):
         services.decline_case(world.clerk, case, explanation="")
     services.decline_case(world.clerk, case, explanation="不属于物业责任范围，已耐心解释")
@@ -155,7 +140,7 @@ def test_decline_records_the_explanation(world):
 
 
 def test_void_needs_a_supervisor_and_a_reason_and_keeps_the_case(world):
-    case = register(world).case
+    case = world.contact().case
     with pytest.raises(CaseActionDenied):
         services.void_case(world.clerk, case, reason="重复登记")
     with pytest.raises(ValidationError):
@@ -169,19 +154,19 @@ def test_void_needs_a_supervisor_and_a_reason_and_keeps_the_case(world):
 
 
 def test_database_refuses_two_current_holders(world):
-    case = register(world).case
+    case = world.contact().case
     with pytest.raises(IntegrityError), transaction.atomic():
         Responsibility.objects.create(case=case, holder=world.technician, via="handover")
 
 
 def test_database_refuses_an_active_case_without_accountable_person(world):
-    case = register(world).case
+    case = world.contact().case
     with pytest.raises(IntegrityError), transaction.atomic():
         Case.objects.filter(pk=case.pk).update(accountable=None)
 
 
 def test_actions_offered_follow_the_table(world):
-    case = register(world).case
+    case = world.contact().case
     codes = {a.code for a in allowed_actions(world.clerk, case)}
     assert {"hand_over", "resolve", "decline", "keep_in_stead"} <= codes
     assert "void" not in codes and "accept_handover" not in codes
@@ -192,7 +177,7 @@ def test_actions_offered_follow_the_table(world):
 
 def test_cannot_register_for_an_estate_not_served(world):
     with pytest.raises(CaseActionDenied):
-        register(world, staff=world.staff["other_technician"], resident=None, unit=None)
+        world.contact(staff=world.staff["other_technician"], resident=None, unit=None)
 
 
 def test_one_time_notice_lists_everything_missing_and_blocks_acceptance(world):
@@ -200,8 +185,7 @@ def test_one_time_notice_lists_everything_missing_and_blocks_acceptance(world):
 
     proc = Procedure.objects.get(code="move_in_proxy")
     items = list(proc.items.order_by("order"))
-    case = register(
-        world,
+    case = world.contact(
         category="move_in",
         channel="visit",
         content="代业主办理入住",
@@ -226,7 +210,7 @@ def test_supervisor_may_accept_with_documents_missing_given_a_reason(world):
     from shouwen.procedures.models import Procedure
 
     proc = Procedure.objects.get(code="move_in_owner")
-    case = register(world, category="move_in", channel="visit", content="办理入住", procedure=proc).case
+    case = world.contact(category="move_in", channel="visit", content="办理入住", procedure=proc).case
     with pytest.raises(ValidationError):
         services.accept_for_processing(world.supervisor, case)
     services.accept_for_processing(world.supervisor, case, override_reason="购房合同原件在银行抵押，先行受理")

@@ -16,8 +16,8 @@ def registrar(world, content="3号楼电梯困人", staff=None):
 
     def register():
         calls.append(1)
-        return services.register_contact(
-            staff or world.clerk, estate=world.estate, channel="phone", category="complaint", content=content
+        return world.contact(
+            staff, content=content, caller_name="", caller_phone="", resident=None, unit=None
         )
 
     return register, calls

@@ -5,6 +5,8 @@ finished case has none; at most one handover is pending; the chain of holders ha
 """
 
 import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 from shouwen.cases import services
 from shouwen.cases.models import ACTIVE_STATUSES, Case, Handover, Responsibility
+from shouwen.directory.models import Department, Staff
 
 ACTIONS = [
     "register",
@@ -44,57 +47,73 @@ class _Rollback(Exception):
     pass
 
 
-def _apply(world, staff, departments, action, actor_i, case_i, target_i):
+@dataclass
+class _Move:
+    """One random step: who acts, on which case, towards whom or which department."""
+
+    actor: Staff
+    case: Case
+    target: Staff
+    department: Department
+    pending: Handover | None
+
+
+_MOVES: dict[str, Callable[[_Move], object]] = {
+    "hand_over_staff": lambda m: services.hand_over(m.actor, m.case, to_staff=m.target, note="请处理"),
+    "hand_over_department": lambda m: services.hand_over(
+        m.actor, m.case, to_department=m.department, note="请处理"
+    ),
+    "accept": lambda m: services.accept_handover(m.actor, m.pending),
+    "return": lambda m: services.return_handover(m.actor, m.pending, reason="不归本部门"),
+    "cancel": lambda m: services.cancel_handover(m.actor, m.pending, reason="撤回"),
+    "keep": lambda m: services.keep_in_stead(m.actor, m.case, department=m.department),
+    "request_assignment": lambda m: services.request_assignment(m.actor, m.case, note="请指派"),
+    "reassign": lambda m: services.reassign(m.actor, m.case, to_staff=m.target, note="指派"),
+    "resolve": lambda m: services.resolve_case(m.actor, m.case, resolution="已处理"),
+    "reopen": lambda m: services.reopen_case(m.actor, m.case, reason="住户不满意"),
+    "close": lambda m: services.close_case(m.actor, m.case),
+    "decline": lambda m: services.decline_case(m.actor, m.case, explanation="不合理要求"),
+    "void": lambda m: services.void_case(m.actor, m.case, reason="登记错误"),
+    "visit": lambda m: services.record_visit(m.actor, m.case, channel="visit", content="再次来访"),
+}
+_ON_HANDOVER = {"accept", "return", "cancel"}
+
+
+def _actor(staff, actor_i, case, pending):
+    """Often let the person who may act do so, so that most sequences go deep into the chain."""
     actor = staff[actor_i % len(staff)]
-    target = staff[target_i % len(staff)]
-    cases = list(Case.objects.order_by("pk"))
-    if action == "register" or not cases:
-        services.register_contact(
-            actor,
-            estate=world.estate,
-            channel="phone",
-            category=["complaint", "consultation"][target_i % 2],
-            content="楼道灯不亮",
-            caller_phone="13812345678",
-        )
-        return
-    case = cases[case_i % len(cases)]
-    pending = Handover.objects.filter(case=case, status="pending").first()
-    # Often let the person who may act do so, so that most sequences go deep into the chain.
     if actor_i % 3 == 0 and case.accountable is not None:
         actor = case.accountable
     if actor_i % 3 == 1 and pending is not None:
         members = [s for s in staff if s.department_id == pending.to_department_id]
         actor = pending.to_staff or (members[0] if members else actor)
-    if action == "hand_over_staff":
-        services.hand_over(actor, case, to_staff=target, note="请处理")
-    elif action == "hand_over_department":
-        services.hand_over(actor, case, to_department=departments[target_i % len(departments)], note="请处理")
-    elif action in ("accept", "return", "cancel") and pending is not None:
-        if action == "accept":
-            services.accept_handover(actor, pending)
-        elif action == "return":
-            services.return_handover(actor, pending, reason="不归本部门")
-        else:
-            services.cancel_handover(actor, pending, reason="撤回")
-    elif action == "keep":
-        services.keep_in_stead(actor, case, department=departments[target_i % len(departments)])
-    elif action == "request_assignment":
-        services.request_assignment(actor, case, note="请指派")
-    elif action == "reassign":
-        services.reassign(actor, case, to_staff=target, note="指派")
-    elif action == "resolve":
-        services.resolve_case(actor, case, resolution="已处理")
-    elif action == "reopen":
-        services.reopen_case(actor, case, reason="住户不满意")
-    elif action == "close":
-        services.close_case(actor, case)
-    elif action == "decline":
-        services.decline_case(actor, case, explanation="不合理要求")
-    elif action == "void":
-        services.void_case(actor, case, reason="登记错误")
-    elif action == "visit":
-        services.record_visit(actor, case, channel="visit", content="再次来访")
+    return actor
+
+
+def _apply(world, staff, departments, action, actor_i, case_i, target_i):
+    cases = list(Case.objects.order_by("pk"))
+    if action == "register" or not cases:
+        world.contact(
+            staff[actor_i % len(staff)],
+            category=["complaint", "consultation"][target_i % 2],
+            content="楼道灯不亮",
+            caller_name="",
+            resident=None,
+            unit=None,
+        )
+        return
+    case = cases[case_i % len(cases)]
+    pending = Handover.objects.filter(case=case, status="pending").first()
+    if action in _ON_HANDOVER and pending is None:
+        return
+    move = _Move(
+        actor=_actor(staff, actor_i, case, pending),
+        case=case,
+        target=staff[target_i % len(staff)],
+        department=departments[target_i % len(departments)],
+        pending=pending,
+    )
+    _MOVES[action](move)
 
 
 def _check_invariant():

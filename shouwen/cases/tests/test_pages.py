@@ -218,7 +218,7 @@ def test_attachments_upload_on_the_case_page_and_open_from_it(world, client_for)
     client = client_for(world.clerk)
     client.post(
         reverse("cases:act", args=[case.number, "attach"]),
-        {"upload": SimpleUploadedFile("漏水.png", png, content_type="image/png")},
+        {"file": SimpleUploadedFile("漏水.png", png, content_type="image/png")},
     )
     attachment = case.attachments.get()
     page = client.get(reverse("cases:detail", args=[case.number])).content.decode()

@@ -11,7 +11,6 @@ from django.db import connection
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from shouwen.cases.services import register_contact
 from shouwen.core.maintenance import has_statistics, refresh_statistics
 from shouwen.core.testing import make_world
 from shouwen.notifications.management.commands.worker import Scheduler
@@ -34,15 +33,7 @@ def _forget_statistics() -> None:
 
 def _world_with_a_case() -> None:
     world = make_world()
-    register_contact(
-        world.clerk,
-        estate=world.estate,
-        channel="phone",
-        category="public_repair",
-        content="3号楼电梯困人",
-        caller_name="张伟",
-        caller_phone="13812345678",
-    )
+    world.contact(category="public_repair", content="3号楼电梯困人", resident=None, unit=None)
 
 
 def test_refresh_statistics_fills_sqlite_stat1_or_leaves_postgresql_to_autovacuum() -> None:

@@ -8,8 +8,7 @@ from django import template
 
 from shouwen.access.scope import staff_of
 from shouwen.cases import transitions
-from shouwen.cases.models import Case
-from shouwen.cases.services import RETURN_VISIT_CATEGORIES
+from shouwen.cases.models import RETURN_VISIT_CATEGORIES, Case
 from shouwen.followups.models import VisitStatus
 from shouwen.followups.services import own_work_refusal
 

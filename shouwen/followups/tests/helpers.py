@@ -15,28 +15,9 @@ SH = ZoneInfo("Asia/Shanghai")
 MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=SH)
 
 
-def register(
-    world: World, category: str = "household_repair", content: str = "厨房下水道堵塞，水排不下去"
-) -> Case:
-    """Register a case for the owner of 3-2-1502, as the front-desk clerk."""
-    case = services.register_contact(
-        world.clerk,
-        estate=world.estate,
-        channel="phone",
-        category=category,
-        content=content,
-        caller_name="张伟",
-        caller_phone="13812345678",
-        resident=world.residents["owner"],
-        unit=world.units["3-2-1502"],
-    ).case
-    assert case is not None
-    return case
-
-
 def repair_handled_by_technician(world: World, content: str = "厨房下水道堵塞，水排不下去") -> Case:
     """Register a household repair, hand it to the technician, who accepts it."""
-    case = register(world, content=content)
+    case = world.register(category="household_repair", content=content)
     handover = services.hand_over(world.clerk, case, to_staff=world.technician, note="请上门疏通，住户在家")
     services.accept_handover(world.technician, handover)
     return case

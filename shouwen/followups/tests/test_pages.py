@@ -13,19 +13,22 @@ from shouwen.cases import services
 from shouwen.cases.models import CaseStatus
 from shouwen.followups.models import ReturnVisit
 from shouwen.followups.services import record_no_answer
-from shouwen.followups.tests.helpers import MONDAY_9, other_estate_clerk, register, resolved_repair
+from shouwen.followups.tests.helpers import MONDAY_9, other_estate_clerk, resolved_repair
 
 QUEUE = reverse("followups:queue")
 
 
 def _resolved_in_other_estate(world):
-    case = services.register_contact(
+    case = world.register(
         world.staff["other_technician"],
         estate=world.other_estate,
-        channel="phone",
         category="public_repair",
         content="1栋楼道灯不亮",
-    ).case
+        caller_name="",
+        caller_phone="",
+        resident=None,
+        unit=None,
+    )
     services.resolve_case(world.staff["other_technician"], case, resolution="已更换灯泡")
     return case
 
@@ -170,7 +173,7 @@ def test_case_page_shows_the_visits_card_with_a_link_to_record(world, client_for
 
 
 def test_case_page_of_a_consultation_has_no_visits_card(world, client_for):
-    case = register(world, category="consultation", content="装修时间有什么规定")
+    case = world.register(category="consultation", content="装修时间有什么规定")
     html = client_for(world.clerk).get(reverse("cases:detail", args=[case.number])).content.decode()
     assert 'id="return-visit-card"' not in html
 

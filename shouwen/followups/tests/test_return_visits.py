@@ -19,7 +19,6 @@ from shouwen.followups.tests.helpers import (
     MONDAY_9,
     SH,
     other_estate_clerk,
-    register,
     repair_handled_by_technician,
     resolved_repair,
 )
@@ -170,7 +169,7 @@ def test_a_supervisor_may_close_without_a_visit_only_with_a_recorded_reason(worl
 
 def test_a_complaint_also_needs_its_visit_and_defaults_to_two_days(world):
     with time_machine.travel(MONDAY_9 + timedelta(hours=2), tick=False):
-        case = register(world, category="complaint", content="楼上装修噪音，中午也在施工")
+        case = world.register(category="complaint", content="楼上装修噪音，中午也在施工")
         services.resolve_case(world.clerk, case, resolution="已通知装修户遵守施工时间")
     visit = case.return_visits.get()
     # No return-visit policy applies to complaints, so the seeds' 2 days are used.
@@ -182,7 +181,7 @@ def test_a_complaint_also_needs_its_visit_and_defaults_to_two_days(world):
 
 @pytest.mark.parametrize("category", ["consultation", "suggestion", "praise", "other_service"])
 def test_other_categories_get_no_return_visit(world, category):
-    case = register(world, category=category, content="物业费可以用手机缴纳吗")
+    case = world.register(category=category, content="物业费可以用手机缴纳吗")
     services.resolve_case(world.clerk, case, resolution="可以，通过公众号缴纳")
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
@@ -250,7 +249,7 @@ def test_voiding_a_resolved_case_cancels_its_visit(world):
 
 
 def test_the_visit_follows_its_deadline_when_the_clock_is_paused_and_resumed(world):
-    from shouwen.sla.services import pause_case, resume_case
+    from shouwen.cases.services import pause_case, resume_case
 
     with time_machine.travel(MONDAY_9, tick=False):
         case = resolved_repair(world)

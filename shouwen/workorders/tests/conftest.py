@@ -7,8 +7,6 @@ import io
 
 import pytest
 
-from shouwen.cases import services as case_services
-
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
@@ -29,19 +27,12 @@ def register_repair(world, staff=None, **kw):
     unit = world.units["3-2-1502"]
     unit.handover_date = add_months(timezone.localdate(), -30)
     unit.save(update_fields=["handover_date"])
-    defaults = {
-        "estate": world.estate,
-        "channel": "phone",
+    repair = {
         "category": "household_repair",
         "content": "厨房水龙头漏水，关不紧",
-        "caller_name": "张伟",
-        "caller_phone": "13812345678",
-        "resident": world.residents["owner"],
-        "unit": world.units["3-2-1502"],
         "preferred_time": "明天上午",
     }
-    defaults.update(kw)
-    return case_services.register_contact(staff or world.clerk, **defaults).case
+    return world.register(staff, **{**repair, **kw})
 
 
 @pytest.fixture

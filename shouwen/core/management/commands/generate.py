@@ -909,32 +909,13 @@ class Generator:
                 self.terminate(run, t, supervisor, CaseStatus.VOID, "重复登记")
             return
         repair = case.category in (Category.PUBLIC_REPAIR, Category.HOUSEHOLD_REPAIR)
-        handler = desk
-        if repair:
-            handler = rng.choice(world.people["technician"])
-        elif case.category == Category.COMPLAINT and rng.random() < 0.8:
-            role = {
-                "service": "cs_supervisor",
-                "security": "security",
-                "environment": "cleaning",
-                "engineering": "technician",
-                "finance": "finance_clerk",
-            }[target_kind]
-            handler = rng.choice(world.people[role])
-        elif case.category == Category.SUGGESTION and rng.random() < 0.5:
-            handler = world.people["office_director"][0]
+        handler = self.handler(world, case, desk, target_kind)
         if handler.pk != desk.pk:
             to_department = repair and rng.random() < 0.3  # to the engineering department, anybody may accept
             t = self.hand_over(run, t, handler, to_department)
             if t > self.until:
                 return
-        if repair:
-            delay = _lognormal(rng, 18, 1.1)
-        elif case.category == Category.COMPLAINT:
-            delay = _lognormal(rng, 30, 0.9)
-        else:
-            delay = _lognormal(rng, 3, 1.0)
-        t += delay
+        t += self.work_time(case)
         if t > self.until:
             return
         declinable = case.category in (Category.COMPLAINT, Category.SUGGESTION, Category.OTHER_SERVICE)
@@ -958,6 +939,33 @@ class Generator:
             if t > self.until:
                 return
             self.resolve(run, t, "已返工处理，住户确认")
+
+    def handler(self, world: EstateWorld, case: Any, desk: Person, target_kind: str) -> Person:
+        """Who handles the case: a technician for a repair, most complaints the department concerned,
+        half the suggestions the office director; the rest stay with the desk."""
+        rng = self.rng
+        if case.category in (Category.PUBLIC_REPAIR, Category.HOUSEHOLD_REPAIR):
+            return rng.choice(world.people["technician"])
+        if case.category == Category.COMPLAINT and rng.random() < 0.8:
+            role = {
+                "service": "cs_supervisor",
+                "security": "security",
+                "environment": "cleaning",
+                "engineering": "technician",
+                "finance": "finance_clerk",
+            }[target_kind]
+            return rng.choice(world.people[role])
+        if case.category == Category.SUGGESTION and rng.random() < 0.5:
+            return world.people["office_director"][0]
+        return desk
+
+    def work_time(self, case: Any) -> timedelta:
+        """How long the handler takes to resolve it: repairs and complaints take longest."""
+        if case.category in (Category.PUBLIC_REPAIR, Category.HOUSEHOLD_REPAIR):
+            return _lognormal(self.rng, 18, 1.1)
+        if case.category == Category.COMPLAINT:
+            return _lognormal(self.rng, 30, 0.9)
+        return _lognormal(self.rng, 3, 1.0)
 
     def hand_over(self, run: CaseRun, t: datetime, handler: Person, to_department: bool) -> datetime:
         """Hand over, and (if time allows) have it accepted — or once in a while returned and handed again."""

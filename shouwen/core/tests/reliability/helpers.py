@@ -127,7 +127,14 @@ def populate(world: World) -> Samples:
             world.units["other-1-101"],
         ),
     ):
-        case = _register(clerk, estate, resident=resident, unit=unit, content="楼道灯不亮，晚上看不清台阶")
+        case = world.register(
+            clerk,
+            estate=estate,
+            resident=resident,
+            unit=unit,
+            caller_name="",
+            content="楼道灯不亮，晚上看不清台阶",
+        )
         services.add_note(clerk, case, text="已联系电工")
         services.add_attachment(
             clerk, case, upload=SimpleUploadedFile("现场.png", PNG, content_type="image/png")
@@ -138,44 +145,39 @@ def populate(world: World) -> Samples:
         )
         samples.cases[key] = case
         # A complaint resolved by its holder waits for a return visit (followups opens it).
-        complaint = _register(clerk, estate, resident=resident, unit=unit, content="保安态度不好")
+        complaint = world.register(
+            clerk, estate=estate, resident=resident, unit=unit, caller_name="", content="保安态度不好"
+        )
         services.resolve_case(clerk, complaint, resolution="已向住户道歉并批评教育当事保安")
         notify(clerk, title=f"{case.number} 已转工程部", case=case)
-        _work_order(clerk, estate, resident, unit, samples)
+        _work_order(world, clerk, estate, resident, unit, samples)
     for code in PERSONAS:
         notify(world.staff[code], title="请查看本周排班", email=False)
     return samples
 
 
-def _work_order(clerk: Staff, estate: Estate, resident: Any, unit: Any, samples: Samples) -> None:
+def _work_order(
+    world: World, clerk: Staff, estate: Estate, resident: Any, unit: Any, samples: Samples
+) -> None:
     """Open a work order for a repair of the estate, where the workorders app offers the service."""
     try:
         from shouwen.workorders.services import create_work_order
     except ImportError:  # the app is not there (yet): its endpoints are then checked without rows
         return
-    repair = services.register_contact(
+    repair = world.register(
         clerk,
         estate=estate,
-        channel="phone",
         category="household_repair",
         content="卫生间水龙头漏水",
-        caller_phone="13812345678",
+        caller_name="",
         resident=resident,
         unit=unit,
-    ).case
+    )
     technicians = list(Staff.objects.filter(estates=estate, roles__role="technician")[:1])
     try:
         create_work_order(clerk, repair, trade="plumbing", technicians=technicians)
     except (TypeError, ValidationError, PermissionDenied) as exc:
         samples.notes.append(f"no work order in {estate.code}: {exc}")
-
-
-def _register(staff: Staff, estate: Estate, **kw: Any) -> Case:
-    contact = services.register_contact(
-        staff, estate=estate, channel="phone", category="complaint", caller_phone="13812345678", **kw
-    )
-    assert contact.case is not None
-    return contact.case
 
 
 def rows_in(model: type[Model], estate: Estate) -> Any:

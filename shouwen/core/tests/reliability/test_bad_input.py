@@ -19,7 +19,6 @@ from django.test import Client
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from shouwen.cases import services
 from shouwen.cases.models import Attachment, Case, CaseEvent, Contact
 from shouwen.core.tests.reliability.endpoints import all_endpoints, served_estate_ids, targets
 from shouwen.core.tests.reliability.helpers import PNG, intake_body, populate, token_for
@@ -70,21 +69,6 @@ def multipart(field: str, filename: str, content: bytes, content_type: str) -> t
     return head + content + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def register(world: Any, **overrides: Any) -> Case:
-    """Register a case through the service as the clerk."""
-    data = {
-        "estate": world.estate,
-        "channel": "phone",
-        "category": "complaint",
-        "content": "楼道灯不亮",
-        "caller_phone": "13812345678",
-    }
-    data.update(overrides)
-    contact = services.register_contact(world.clerk, **data)
-    assert contact.case is not None
-    return contact.case
-
-
 # ---------------------------------------------------------------- attachments (through the real server)
 
 
@@ -105,7 +89,7 @@ def register(world: Any, **overrides: Any) -> Case:
 def test_a_lying_or_oversized_attachment_is_refused_and_nothing_is_stored(
     live_world, shouwen_server, filename, content, content_type, message
 ):
-    case = register(live_world)
+    case = live_world.register(content="楼道灯不亮", caller_name="", resident=None, unit=None)
     before = counts()
     body, header = multipart("file", filename, content, content_type)
     reply = request(
@@ -125,7 +109,7 @@ def test_a_lying_or_oversized_attachment_is_refused_and_nothing_is_stored(
 
 
 def test_the_case_page_refuses_an_exe_renamed_jpg_with_a_message(world, client_for, settings, tmp_path):
-    case = register(world)
+    case = world.register(content="楼道灯不亮", caller_name="", resident=None, unit=None)
     before = counts()
     client = client_for(world.clerk)
     exe = b"MZ\x90\x00" + b"\x00" * 1000
@@ -133,7 +117,7 @@ def test_the_case_page_refuses_an_exe_renamed_jpg_with_a_message(world, client_f
 
     response = client.post(
         reverse("cases:act", args=[case.number, "attach"]),
-        {"upload": SimpleUploadedFile("照片.jpg", exe, content_type="image/jpeg")},
+        {"file": SimpleUploadedFile("照片.jpg", exe, content_type="image/jpeg")},
         follow=True,
     )
     assert response.status_code == 200
@@ -207,7 +191,9 @@ def test_a_resident_with_a_malformed_phone_is_refused(world, api_for):
 
 
 def test_html_in_a_case_is_shown_escaped_on_the_case_page_and_the_queues(world, client_for):
-    case = register(world, content=f"住户说：{SCRIPT}", caller_name="<img src=x onerror=alert(1)>")
+    case = world.register(
+        content=f"住户说：{SCRIPT}", caller_name="<img src=x onerror=alert(1)>", resident=None, unit=None
+    )
     client = client_for(world.clerk)
     pages = [
         reverse("cases:detail", args=[case.number]),
@@ -294,7 +280,7 @@ def test_text_longer_than_its_field_is_a_400_and_nothing_is_half_stored(world, a
 
 
 def test_action_texts_longer_than_their_field_are_refused_not_cut(world, api_for):
-    case = register(world)
+    case = world.register(content="楼道灯不亮", caller_name="", resident=None, unit=None)
     api = api_for(world.clerk)
     before = counts()
     for path, body, field in [

@@ -103,12 +103,7 @@ def judge(
     if cap == PUBLIC:
         return []
     if staff is None:
-        if endpoint.is_api:
-            return [] if status in (401, 403) else [f"{where}: anonymous API call not refused with 401/403"]
-        location = response.get("Location", "")
-        if status == 302 and ("/accounts/login/" in location or "/admin/login/" in location):
-            return []
-        return [f"{where}: anonymous visitor not sent to sign in"]
+        return _judge_anonymous(endpoint, response, where)
     allowed = cap == STAFF or cap in caps
     if endpoint.name == "admin:index":
         ok = status == 200 if allowed else status in (302, 403)
@@ -121,6 +116,35 @@ def judge(
         return [] if status == 403 else [f"{where}: role lacks {cap} but was not refused with 403"]
     if status == 403 and (not endpoint.is_api or _drf_refusal(response)):
         return [f"{where}: refused although the role has {cap}"]
+    return _judge_rows(endpoint, method, target, response, staff, world, served, where)
+
+
+def _judge_anonymous(endpoint: Endpoint, response: Any, where: str) -> list[str]:
+    """Someone not signed in is refused by the API and sent to sign in by the pages."""
+    if endpoint.is_api:
+        return (
+            []
+            if response.status_code in (401, 403)
+            else [f"{where}: anonymous API call not refused with 401/403"]
+        )
+    location = response.get("Location", "")
+    if response.status_code == 302 and ("/accounts/login/" in location or "/admin/login/" in location):
+        return []
+    return [f"{where}: anonymous visitor not sent to sign in"]
+
+
+def _judge_rows(
+    endpoint: Endpoint,
+    method: str,
+    target: Target,
+    response: Any,
+    staff: Staff,
+    world: World,
+    served: set[int],
+    where: str,
+) -> list[str]:
+    """For a person the table lets in: rows of other estates are 404, their own are shown, lists leak nothing."""
+    status = response.status_code
     if target.visible is False:
         return [] if status == 404 else [f"{where}: a row the person may not see was not a 404"]
     action = endpoint.action(method)

@@ -54,18 +54,7 @@ def post(server: ServerProcess, token: str, path: str, body: dict[str, Any]) -> 
 
 
 def _case(world) -> Case:  # noqa: ANN001 - World
-    contact = services.register_contact(
-        world.clerk,
-        estate=world.estate,
-        channel="phone",
-        category="household_repair",
-        content="厨房下水道堵塞，水排不下去",
-        caller_phone="13812345678",
-        resident=world.residents["owner"],
-        unit=world.units["3-2-1502"],
-    )
-    assert contact.case is not None
-    return contact.case
+    return world.register(category="household_repair", content="厨房下水道堵塞，水排不下去", caller_name="")
 
 
 def test_fifty_simultaneous_accepts_of_one_handover_have_exactly_one_winner(live_world, shouwen_server):

@@ -178,14 +178,7 @@ def test_shouwen_cache_url_selects_redis(tmp_path):
 
 
 def _case(world):
-    return services.register_contact(
-        world.clerk,
-        estate=world.estate,
-        channel="phone",
-        category="complaint",
-        content="楼上装修噪音太大",
-        caller_phone="13812345678",
-    ).case
+    return world.register(content="楼上装修噪音太大", caller_name="", resident=None, unit=None)
 
 
 def test_a_cleaner_resending_the_receipt_ten_times_gets_three_through(world, api_for):

@@ -16,7 +16,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from shouwen.cases import services
 from shouwen.cases.models import Case, CaseCounter, Contact
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -24,13 +23,12 @@ ATTACK_TIMES = [datetime(1900, 1, 2, 10, 0, tzinfo=SH), datetime(2099, 12, 31, 1
 
 
 def letter(world, received_at):
-    return services.register_contact(
-        world.clerk,
-        estate=world.estate,
+    return world.contact(
         channel="letter",
-        category="complaint",
         content="来函反映小区绿化长期无人修剪",
-        resident=world.residents["owner"],
+        caller_name="",
+        caller_phone="",
+        unit=None,
         received_at=received_at,
     )
 

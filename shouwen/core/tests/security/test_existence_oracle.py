@@ -31,15 +31,9 @@ def _same_answer(first: Any, first_id: object, second: Any, second_id: object) -
 
 @pytest.fixture
 def repair_case(world):
-    return case_services.register_contact(
-        world.clerk,
-        estate=world.estate,
-        channel="phone",
-        category="household_repair",
-        content="厨房水龙头漏水",
-        resident=world.residents["owner"],
-        unit=world.units["3-2-1502"],
-    ).case
+    return world.register(
+        category="household_repair", content="厨房水龙头漏水", caller_name="", caller_phone=""
+    )
 
 
 def test_creating_a_resident_in_another_estate_is_answered_like_an_unknown_estate(world, api_for):

@@ -27,16 +27,9 @@ VERY_SATISFIED = {"channel": "phone", "satisfaction": "very_satisfied"}
 def own_complaint(world, staff=None):
     """The attack's first steps: a major complaint registered and resolved by the same person."""
     staff = staff or world.clerk
-    case = services.register_contact(
-        staff,
-        estate=world.estate,
-        channel="phone",
-        category="complaint",
-        severity="major",
-        content="物业保安态度恶劣，与住户发生争吵",
-        caller_phone="13812345678",
-        resident=world.residents["owner"],
-    ).case
+    case = world.register(
+        staff, severity="major", content="物业保安态度恶劣，与住户发生争吵", caller_name="", unit=None
+    )
     services.resolve_case(staff, case, resolution="已向住户道歉，保安已调岗")
     case.refresh_from_db()
     return case, case.return_visits.get()

@@ -13,7 +13,6 @@ import pytest
 from django.utils import translation
 
 from shouwen.access.models import PersonalDataAccess
-from shouwen.cases import services as case_services
 from shouwen.directory import search
 from shouwen.directory.search import number_lookup
 
@@ -22,16 +21,9 @@ FULL = "13812345678"  # 张伟's mobile, shown to the technician as 138****5678
 
 @pytest.fixture
 def leak_case(world):
-    return case_services.register_contact(
-        world.clerk,
-        estate=world.estate,
-        channel="phone",
-        category="household_repair",
-        content="卫生间漏水",
-        caller_phone=FULL,
-        resident=world.residents["owner"],
-        unit=world.units["3-2-1502"],
-    ).case
+    return world.register(
+        category="household_repair", content="卫生间漏水", caller_name="", caller_phone=FULL
+    )
 
 
 def _attempts() -> list[str]:

@@ -22,7 +22,6 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from shouwen.cases import services as case_services
 from shouwen.cases.models import Case
 from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.notifications.models import Delivery, Notification
@@ -74,14 +73,17 @@ def test_registrations_and_the_worker_together_meet_no_locked_database(
     # Segmenting long text holds no transaction: every cut of more than a case number is made
     # outside one (recorded from the threads, the real function does the work).
     cut_in_transaction: list[int] = []
-    real_segment = case_services.segment_for_index
+    from shouwen.cases.search import segment_for_index as real_segment
 
     def watched(*texts: str) -> str:
         if connection.in_atomic_block and sum(len(t) for t in texts) > 100:
             cut_in_transaction.append(sum(len(t) for t in texts))
         return real_segment(*texts)
 
-    monkeypatch.setattr(case_services, "segment_for_index", watched)
+    from shouwen.cases import intake, lib
+
+    for module in (intake, lib):  # the modules of the services that cut text for search
+        monkeypatch.setattr(module, "segment_for_index", watched)
     real_segment("预热")  # jieba loads its dictionary once per process, as a server does at its first request
 
     clients = {role: api_for(world.staff[role]) for role in WRITERS}

@@ -29,7 +29,6 @@ from shouwen.directory.excel_import import import_directory
 from shouwen.directory.models import Resident
 from shouwen.directory.services import create_resident
 from shouwen.followups import services as followups
-from shouwen.sla import services as sla
 from shouwen.workorders import services as wo
 from shouwen.workorders.intake import register_night_call
 from shouwen.workorders.tests.conftest import data_url, signature_png
@@ -179,22 +178,14 @@ def test_the_message_names_the_limit_in_both_languages(world):
 @pytest.fixture
 def things(world):
     """A repair case with a work order, a pending handover, and a return visit of another case."""
-    case = services.register_contact(
-        world.clerk,
-        estate=world.estate,
-        channel="phone",
-        category="household_repair",
-        content="厨房水龙头漏水",
-        resident=world.residents["owner"],
-        unit=world.units["3-2-1502"],
-    ).case
+    case = world.register(
+        category="household_repair", content="厨房水龙头漏水", caller_name="", caller_phone=""
+    )
     order = wo.create_work_order(world.clerk, case, trade="plumbing", technicians=[world.technician])
     handover = services.hand_over(
         world.clerk, case, to_department=world.departments["engineering"], note="请跟进"
     )
-    other = services.register_contact(
-        world.clerk, estate=world.estate, channel="phone", category="complaint", content="噪音扰民"
-    ).case
+    other = world.register(content="噪音扰民", caller_name="", caller_phone="", resident=None, unit=None)
     services.resolve_case(world.clerk, other, resolution="已协调")
     return {
         "case": case,
@@ -230,8 +221,8 @@ TEXT_FIELDS: list[tuple[str, int, Callable[[Any, dict[str, Any], str], object]]]
     ("explanation", LONG, lambda w, t, x: services.decline_case(w.clerk, t["case"], explanation=x)),
     ("reason", LONG, lambda w, t, x: services.void_case(w.supervisor, t["case"], reason=x)),
     ("override_reason", 201, lambda w, t, x: services.accept_for_processing(w.supervisor, t["case"], override_reason=x)),
-    ("note", 201, lambda w, t, x: sla.pause_case(w.clerk, t["case"], reason="parts", note=x)),
-    ("note", LONG, lambda w, t, x: sla.resume_case(w.clerk, t["case"], note=x)),
+    ("note", 201, lambda w, t, x: services.pause_case(w.clerk, t["case"], reason="parts", note=x)),
+    ("note", LONG, lambda w, t, x: services.resume_case(w.clerk, t["case"], note=x)),
     ("description", LONG, lambda w, t, x: wo.create_work_order(w.clerk, t["case"], trade="plumbing", description=x)),
     ("appointment_note", 201, lambda w, t, x: wo.create_work_order(w.clerk, t["case"], trade="plumbing", appointment_note=x)),
     ("diagnosis", LONG, lambda w, t, x: wo.record_diagnosis(w.technician, t["order"], diagnosis=x, plan="换")),

@@ -1,0 +1,169 @@
+"""Handing a case over (交接): pending until accepted, sent back, withdrawn, kept for now, assigned."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwen.cases import transitions
+from shouwen.cases.lib import CaseConflict, Kind, _give_to, _required, _serves
+from shouwen.cases.lib import lock_case as _lock
+from shouwen.cases.lib import record_event as _event
+from shouwen.cases.lib import save_case as _save
+from shouwen.cases.models import (
+    Case,
+    Handover,
+    HandoverStatus,
+    Responsibility,
+)
+from shouwen.core.textlimits import check_long
+from shouwen.directory.models import Department, Staff
+
+
+@transaction.atomic
+def hand_over(
+    staff: Staff,
+    case: Case,
+    *,
+    note: str,
+    to_department: Department | None = None,
+    to_staff: Staff | None = None,
+) -> Handover:
+    """Hand the case to a department or a named person; the giver stays accountable until accepted."""
+    check_long(note=note)
+    case = _lock(case)
+    transitions.check("hand_over", staff, case)
+    note = _required(note, _("转办必须填写交接说明。"))
+    if to_department is None and to_staff is None:
+        raise ValidationError(_("请选择接收部门或接收人。"))
+    if to_department is not None and to_department.estate_id != case.estate_id:
+        raise ValidationError(_("接收部门不属于该小区。"))
+    if to_staff is not None:
+        if not _serves(to_staff, case.estate):
+            raise ValidationError(_("接收人不服务于该小区或已离职。"))
+        if to_staff.pk == case.accountable_id:
+            raise ValidationError(_("接收人已是当前责任人。"))
+        if to_department is not None and to_staff.department_id != to_department.pk:
+            raise ValidationError(_("接收人不属于所选部门。"))
+    giver = case.accountable
+    assert giver is not None  # an active case always has one (database constraint)
+    handover = Handover.objects.create(
+        case=case, from_staff=giver, to_department=to_department, to_staff=to_staff, note=note
+    )
+    receiver = str(to_staff or to_department)
+    _event(case, staff, Kind.HANDOVER, note, handover=handover.pk, to=receiver)
+    _save(case)
+    return handover
+
+
+def _lock_pending(handover: Handover) -> tuple[Case, Handover]:
+    case = _lock(handover.case)
+    fresh = Handover.objects.select_for_update().get(pk=handover.pk)
+    if fresh.status != HandoverStatus.PENDING:
+        raise CaseConflict(
+            _("该转办已被处理（%(status)s），请刷新页面。") % {"status": fresh.get_status_display()}
+        )
+    return case, fresh
+
+
+@transaction.atomic
+def accept_handover(staff: Staff, handover: Handover) -> Case:
+    """Accept a pending handover: the receiver becomes the accountable person from now on."""
+    case, handover = _lock_pending(handover)
+    transitions.check("accept_handover", staff, case)
+    handover.status = HandoverStatus.ACCEPTED
+    handover.decided_at = timezone.now()
+    handover.decided_by = staff
+    handover.save(update_fields=["status", "decided_at", "decided_by"])
+    _give_to(case, staff, Responsibility.Via.HANDOVER, note=handover.note, handover=handover)
+    _event(case, staff, Kind.HANDOVER_ACCEPTED, handover.note, handover=handover.pk)
+    _save(case, "accountable", "department", "assignment_requested")
+    return case
+
+
+@transaction.atomic
+def return_handover(staff: Staff, handover: Handover, *, reason: str) -> Case:
+    """Send a pending handover back with a reason; the giver stays accountable."""
+    check_long(reason=reason)
+    reason = _required(reason, _("退回必须说明原因。"))
+    case, handover = _lock_pending(handover)
+    transitions.check("return_handover", staff, case)
+    handover.status = HandoverStatus.RETURNED
+    handover.decided_at = timezone.now()
+    handover.decided_by = staff
+    handover.reason = reason
+    handover.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    _event(case, staff, Kind.HANDOVER_RETURNED, reason, handover=handover.pk)
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def cancel_handover(staff: Staff, handover: Handover, *, reason: str = "") -> Case:
+    """Withdraw a pending handover (the giver or a supervisor)."""
+    check_long(reason=reason)
+    case, handover = _lock_pending(handover)
+    transitions.check("cancel_handover", staff, case)
+    handover.status = HandoverStatus.CANCELLED
+    handover.decided_at = timezone.now()
+    handover.decided_by = staff
+    handover.reason = reason.strip()
+    handover.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    _event(case, staff, Kind.HANDOVER_CANCELLED, reason, handover=handover.pk)
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def keep_in_stead(staff: Staff, case: Case, *, department: Department, note: str = "") -> Case:
+    """Record that the department had nobody on duty and the holder keeps the case for now (先行接收)."""
+    check_long(note=note)
+    case = _lock(case)
+    transitions.check("keep_in_stead", staff, case)
+    if department.estate_id != case.estate_id:
+        raise ValidationError(_("该部门不属于本小区。"))
+    text = note.strip() or _("%(dept)s暂无人在岗，由首问责任人先行接收，稍后转办。") % {
+        "dept": department.name
+    }
+    _event(case, staff, Kind.KEPT, text, department=department.pk)
+    _save(case)
+    return case
+
+
+@transaction.atomic
+def request_assignment(staff: Staff, case: Case, *, note: str) -> Case:
+    """Ask a supervisor to name a handler; the holder stays accountable meanwhile."""
+    check_long(note=note)
+    case = _lock(case)
+    transitions.check("request_assignment", staff, case)
+    note = _required(note, _("请说明需要指派的原因。"))
+    case.assignment_requested = True
+    _event(case, staff, Kind.ASSIGNMENT_REQUESTED, note)
+    _save(case, "assignment_requested")
+    return case
+
+
+@transaction.atomic
+def reassign(staff: Staff, case: Case, *, to_staff: Staff, note: str) -> Case:
+    """A supervisor names the handler, who is accountable at once; a pending handover is withdrawn."""
+    check_long(note=note)
+    case = _lock(case)
+    transitions.check("reassign", staff, case)
+    note = _required(note, _("指派必须填写说明。"))
+    if not _serves(to_staff, case.estate):
+        raise ValidationError(_("被指派人不服务于该小区或已离职。"))
+    if to_staff.pk == case.accountable_id:
+        raise ValidationError(_("被指派人已是当前责任人。"))
+    pending = case.handovers.filter(status=HandoverStatus.PENDING)
+    for h in pending:
+        h.status = HandoverStatus.CANCELLED
+        h.decided_at = timezone.now()
+        h.decided_by = staff
+        h.reason = _("领导已直接指派处理人")
+        h.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    _give_to(case, to_staff, Responsibility.Via.REASSIGNED, note=note)
+    _event(case, staff, Kind.REASSIGNED, note, to=to_staff.pk)
+    _save(case, "accountable", "department", "assignment_requested")
+    return case
