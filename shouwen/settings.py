@@ -269,6 +269,8 @@ EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 15, minimum=1)
 SHOUWEN_DELIVERY_RETRY_MINUTES = envint("SHOUWEN_DELIVERY_RETRY_MINUTES", 120, minimum=0)
 SHOUWEN_DELIVERY_RETRY_FIRST_SECONDS = envint("SHOUWEN_DELIVERY_RETRY_FIRST_SECONDS", 30, minimum=1)
 SHOUWEN_DELIVERY_RETRY_MAX_SECONDS = envint("SHOUWEN_DELIVERY_RETRY_MAX_SECONDS", 900, minimum=1)
+# One delivery run sends for at most this many seconds; the next run goes on (the sweep is not held up).
+SHOUWEN_DELIVERY_RUN_SECONDS = envint("SHOUWEN_DELIVERY_RUN_SECONDS", 20, minimum=1)
 
 # Background tasks (deadline sweep, e-mail and SMS) run by `shouwen worker`: queued in the database
 # (the default, nothing more to operate) or, with SHOUWEN_TASKS_BACKEND=rq, in Redis through RQ.

@@ -104,6 +104,7 @@ class Sim:
                 "SHOUWEN_TRUSTED_PROXIES": GATEWAY,
                 "SHOUWEN_QUIET_HOURS": "",
                 "SHOUWEN_SWEEP_SECONDS": str(SWEEP_SECONDS),
+                "SHOUWEN_DELIVERY_RUN_SECONDS": "3",  # a tenth of the default's share of the sweep period
                 "SHOUWEN_LOG_FORMAT": "json",
                 "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                 "EMAIL_HOST": GATEWAY,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -256,7 +257,7 @@ def _after_failure(channel: _Channel, n: Notification, error: str, now: datetime
     return Delivery.RETRYING
 
 
-def _deliver_channel(channel: _Channel, now: datetime) -> dict[str, int]:
+def _deliver_channel(channel: _Channel, now: datetime, until: float) -> dict[str, int]:
     """Send every due copy on one channel; return how many were sent, retried later, and failed for good."""
     counts = {"sent": 0, "retrying": 0, "failed": 0, "held": _hold_for_quiet_hours(channel, now)}
     # Copies a dead worker left "sending" may or may not have gone out: failed, never sent twice.
@@ -267,6 +268,8 @@ def _deliver_channel(channel: _Channel, now: datetime) -> dict[str, int]:
         what="fail stale copies",
     )
     for pk in _due_ids(channel, now):
+        if time.monotonic() > until:
+            break  # the rest goes out at the next run: a worker is never tied up for long
         if not _claim(channel, pk, now):
             continue
         n = Notification.objects.select_related("recipient__user").get(pk=pk)
@@ -296,10 +299,15 @@ def _deliver_channel(channel: _Channel, now: datetime) -> dict[str, int]:
 
 
 def deliver_pending(now: datetime | None = None) -> dict[str, int]:
-    """Send every pending or held e-mail and SMS whose time has come; return the counts."""
+    """Send the pending or held e-mail and SMS whose time has come; return the counts.
+
+    One run sends for at most ``SHOUWEN_DELIVERY_RUN_SECONDS`` (then the next run goes on), so that a
+    worker is soon free for the deadline sweep however much e-mail is waiting.
+    """
     now = now or timezone.now()
+    until = time.monotonic() + settings.SHOUWEN_DELIVERY_RUN_SECONDS
     result: dict[str, int] = {}
     for name, channel in CHANNELS.items():
-        for key, value in _deliver_channel(channel, now).items():
+        for key, value in _deliver_channel(channel, now, until).items():
             result[f"{name}_{key}"] = value
     return result

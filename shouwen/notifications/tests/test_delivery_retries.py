@@ -151,3 +151,31 @@ def test_a_mail_server_that_cannot_be_reached_is_tried_once_per_run_not_once_per
     deliver_pending(now=T0 + timedelta(seconds=5))
     second.refresh_from_db()
     assert (second.email_status, second.email_attempts) == (Delivery.RETRYING, 1)
+
+
+def test_one_delivery_run_stops_after_its_time_and_the_next_goes_on(
+    world, give_contact, settings, no_quiet_hours, monkeypatch
+):
+    import shouwen.notifications.services as services
+
+    settings.SHOUWEN_DELIVERY_RUN_SECONDS = 1
+    clerk = give_contact(world.clerk, "wangli@example.com")
+    for i in range(3):
+        notify(clerk, title=f"通知 {i}")
+    # The run starts at 0 s; the first copy is sent at 0.5 s, the next would be at 5 s, past the run's time.
+    readings = [0.0, 0.5]
+    monkeypatch.setattr(services.time, "monotonic", lambda: readings.pop(0) if readings else 5.0)
+    assert deliver_pending()["email_sent"] == 1
+    monkeypatch.undo()
+    assert deliver_pending()["email_sent"] == 2
+
+
+def test_the_sweep_goes_before_waiting_deliveries_in_the_queue(db):
+    from django_tasks_db.models import DBTaskResult
+
+    from shouwen.notifications.management.commands.worker import enqueue_periodic
+    from shouwen.notifications.tasks import sweep_deadlines_task
+
+    deliver_notifications_task.enqueue()  # a delivery already waiting
+    assert enqueue_periodic() == 1  # the sweep, queued after it
+    assert DBTaskResult.objects.ready().first().task_path == sweep_deadlines_task.module_path

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from django.utils import timezone
-from django_tasks.base import Task
+from django_tasks.base import TASK_MAX_PRIORITY, Task
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -97,6 +97,10 @@ def enqueue_periodic(*, deliveries: bool = True, now: Any = None) -> int:
             continue
         if is_waiting(t):
             continue
+        if t is sweep_deadlines_task and t.get_backend().supports_priority:
+            # First in the database queue: a free worker takes the sweep before waiting deliveries.
+            # (RQ has no priorities; there a delivery run's time limit bounds the wait.)
+            t = t.using(priority=TASK_MAX_PRIORITY)
         t.enqueue()
         queued += 1
     return queued
