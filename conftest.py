@@ -174,3 +174,42 @@ def smtp_server():
         yield collector, port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path):
+    """A real redis-server of the test's own on a free loopback port; yields its URL, stopped after."""
+    import subprocess
+
+    import redis
+
+    from shouwen.core.testing import free_port
+
+    port = free_port()
+    command = [
+        "redis-server",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--dir",
+        str(tmp_path),
+    ]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603,S607
+    client = redis.Redis(host="127.0.0.1", port=port)
+    try:
+        for _ in range(200):  # at most 10 s
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError("redis-server did not answer within 10 s")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -9,6 +9,11 @@ fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 # The throttle tests start a throw-away Redis on a loopback port (SHOUWEN_CACHE_URL=redis://…).
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# `shouwen backup`/`restore` on PostgreSQL run pg_dump and pg_restore (tests run them too).
+command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || need+=(postgresql-client)
+# deploy/sim/run (a `once` test): haproxy in front, and PostgreSQL's server binaries for its own instance.
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing ${need[*]} (Debian packages) for the page tests…"

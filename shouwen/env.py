@@ -109,6 +109,11 @@ def envnetworks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network
     return networks
 
 
+def envnetworks_default(items: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Return the networks of a default list written in the code."""
+    return [ipaddress.ip_network(item, strict=False) for item in items]
+
+
 def parse_rate(name: str, raw: str) -> str:
     """Return a request rate like "120/min" unchanged, failing loudly when it is not one."""
     value = raw.strip()

@@ -20,6 +20,7 @@ from shouwen.env import (
     envint,
     envlist,
     envnetworks,
+    envnetworks_default,
     envrate,
     envstr,
     parse_time_range,
@@ -83,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shouwen.core.logs.RequestIdMiddleware",
+    "shouwen.core.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "shouwen.core.csp.ContentSecurityPolicyMiddleware",
     "shouwen.core.middleware.RefuseNulCharactersMiddleware",
@@ -201,11 +204,32 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up if it is missing
+# Uploads (attachments, photos, signatures): a folder, shared by every web node and worker when
+# there are several (SHOUWEN_MEDIA_ROOT on NFS or similar), or an S3-compatible store through
+# django-storages with SHOUWEN_MEDIA_STORAGE=s3 and SHOUWEN_S3_* (AWS_* credentials as boto3 reads them).
+SHOUWEN_MEDIA_STORAGE = envchoice("SHOUWEN_MEDIA_STORAGE", "file", ("file", "s3"))
+if SHOUWEN_MEDIA_STORAGE == "s3":
+    _media: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": envstr("SHOUWEN_S3_BUCKET", ""),
+            "endpoint_url": envstr("SHOUWEN_S3_ENDPOINT_URL", "") or None,
+            "region_name": envstr("SHOUWEN_S3_REGION", "") or None,
+            "location": envstr("SHOUWEN_S3_PREFIX", "media"),
+            "default_acl": None,
+            "querystring_auth": True,  # never public: the application streams files after its checks
+            "file_overwrite": False,
+        },
+    }
+    if not _media["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("SHOUWEN_MEDIA_STORAGE=s3 needs SHOUWEN_S3_BUCKET")
+else:
+    _media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(envstr("SHOUWEN_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"  # never served as is: attachments go out through a view that checks the estate
 # Largest photo or PDF that may be attached to a case, in megabytes.
 SHOUWEN_ATTACHMENT_MAX_MB = envint("SHOUWEN_ATTACHMENT_MAX_MB", 10, minimum=1)
@@ -240,9 +264,28 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "shouwen@localhost")
 # Seconds before a silent mail server counts as failed, so one bad server cannot stall the worker.
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 15, minimum=1)
+# An e-mail or SMS copy that cannot be sent (mail server down, SMS gateway error) is tried again,
+# waiting 30 s, 1 min, 2 min … (never more than the longest wait) between tries, until this many
+# minutes have passed since its first try; only then does it count as failed (admin, /metrics).
+SHOUWEN_DELIVERY_RETRY_MINUTES = envint("SHOUWEN_DELIVERY_RETRY_MINUTES", 120, minimum=0)
+SHOUWEN_DELIVERY_RETRY_FIRST_SECONDS = envint("SHOUWEN_DELIVERY_RETRY_FIRST_SECONDS", 30, minimum=1)
+SHOUWEN_DELIVERY_RETRY_MAX_SECONDS = envint("SHOUWEN_DELIVERY_RETRY_MAX_SECONDS", 900, minimum=1)
+# One delivery run sends for at most this many seconds; the next run goes on (the sweep is not held up).
+SHOUWEN_DELIVERY_RUN_SECONDS = envint("SHOUWEN_DELIVERY_RUN_SECONDS", 20, minimum=1)
 
-# Background tasks (deadline sweep, e-mail and SMS) are queued in the database and run by `shouwen worker`.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Background tasks (deadline sweep, e-mail and SMS) run by `shouwen worker`: queued in the database
+# (the default, nothing more to operate) or, with SHOUWEN_TASKS_BACKEND=rq, in Redis through RQ.
+SHOUWEN_TASKS_BACKEND = envchoice("SHOUWEN_TASKS_BACKEND", "db", ("db", "rq"))
+SHOUWEN_REDIS_URL = envstr("SHOUWEN_REDIS_URL", "redis://127.0.0.1:6379/0")
+# A task killed with its worker is moved to RQ's failed list; the periodic ones run again anyway.
+RQ_QUEUES = {"default": {"URL": SHOUWEN_REDIS_URL, "DEFAULT_TIMEOUT": 900}}
+if SHOUWEN_TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The deadline sweep runs once per this many seconds across all workers (a lease row decides which).
+SHOUWEN_SWEEP_SECONDS = envint("SHOUWEN_SWEEP_SECONDS", 60, minimum=1)
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -269,7 +312,7 @@ if MODE == "production":
     # Plain-HTTP requests are redirected to HTTPS; turn off only where the proxy redirects itself.
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     # A monitor on the machine or the load balancer may probe the health check over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
@@ -302,6 +345,14 @@ SECURE_CSP = {
 # Shared counters (API throttling) live in the database by default, so every gunicorn worker and
 # web node sees the same ones; SHOUWEN_CACHE_URL=redis://host:6379/0 moves them to Redis.
 CACHE_TABLE = "shouwen_cache"
+# Sessions are rows in the database (every web node sees them); SHOUWEN_SESSIONS=cache keeps them in
+# the cache above (Redis, when SHOUWEN_CACHE_URL names one), with the database behind it.
+SHOUWEN_SESSIONS = envchoice("SHOUWEN_SESSIONS", "db", ("db", "cache"))
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SHOUWEN_SESSIONS == "cache"
+    else "django.contrib.sessions.backends.db"
+)
 _cache_url = envstr("SHOUWEN_CACHE_URL", "")
 CACHES: dict[str, dict[str, Any]]
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
@@ -398,9 +449,29 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Logs go to standard error: plain text by default, one JSON object per line with
+# SHOUWEN_LOG_FORMAT=json (what docs/deploy.md sets); either way each line names its request id.
+SHOUWEN_LOG_FORMAT = envchoice("SHOUWEN_LOG_FORMAT", "text", ("text", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "shouwen.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "shouwen.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": SHOUWEN_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }
+
+# /metrics (Prometheus) answers a request with "Authorization: Bearer <token>", or from these networks.
+SHOUWEN_METRICS_TOKEN = envstr("SHOUWEN_METRICS_TOKEN", "")
+SHOUWEN_METRICS_NETWORKS = envnetworks("SHOUWEN_METRICS_NETWORKS") or envnetworks_default(
+    ["127.0.0.0/8", "::1"]
+)

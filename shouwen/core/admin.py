@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwen.access.permissions import can
 from shouwen.access.roles import Cap
-from shouwen.core.models import ThrottleRate
+from shouwen.core.models import Lease, ThrottleRate
 
 
 def _has_permission(request: HttpRequest) -> bool:
@@ -59,3 +59,28 @@ class ThrottleRateAdmin(admin.ModelAdmin[ThrottleRate]):
     def save_model(self, request: HttpRequest, obj: ThrottleRate, form: ModelForm[Any], change: bool) -> None:
         obj.updated_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Lease)
+class LeaseAdmin(admin.ModelAdmin):
+    """Read-only: which worker last ran each periodic job, when, and how long it took."""
+
+    list_display = [
+        "name",
+        "holder",
+        "period_start",
+        "started_at",
+        "finished_at",
+        "duration",
+        "expires_at",
+        "runs",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

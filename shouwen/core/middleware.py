@@ -11,7 +11,17 @@ from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 
 # The API authenticates with its own tokens and answers 401/403 itself.
-PUBLIC_PREFIXES = ("/accounts/login/", "/healthz", "/static/", "/i18n/", "/api/", "/favicon.ico")
+# /readyz and /metrics are for load balancers and monitors (/metrics checks its own token or address).
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/static/",
+    "/i18n/",
+    "/api/",
+    "/favicon.ico",
+)
 
 
 class LoginRequiredMiddleware:

@@ -51,3 +51,29 @@ class ThrottleRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()}: {self.rate}"
+
+
+class Lease(models.Model):
+    """Which worker runs a periodic job (the deadline sweep) in the current period.
+
+    Every worker asks; a conditional UPDATE settles it in the database, so the job runs once per
+    period however many workers there are. The holder keeps it while it lives; when it dies, its
+    lease expires and another worker takes the next period (shouwen.core.leases).
+    """
+
+    name = models.CharField(_("任务"), max_length=50, unique=True)
+    holder = models.CharField(_("执行者"), max_length=120, blank=True, default="")
+    period_start = models.DateTimeField(_("最近一次所属周期"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    started_at = models.DateTimeField(_("最近一次开始"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("最近一次结束"), null=True, blank=True)
+    duration = models.FloatField(_("最近一次用时（秒）"), null=True, blank=True)
+    runs = models.PositiveIntegerField(_("运行次数"), default=0)
+
+    class Meta:
+        verbose_name = _("定时任务租约")
+        verbose_name_plural = _("定时任务租约")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -24,12 +24,14 @@ class Delivery(models.TextChoices):
     HELD = "held", _("免打扰时段后发送")
     # Claimed by one worker and being sent: a crash here must not lead to a second copy.
     SENDING = "sending", _("发送中")
+    # A try failed (mail server down, gateway error): tried again later until the retry window ends.
+    RETRYING = "retrying", _("待重试")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败")
 
 
 # Statuses the worker picks up once their time has come.
-DUE_STATUSES = (Delivery.PENDING, Delivery.HELD)
+DUE_STATUSES = (Delivery.PENDING, Delivery.HELD, Delivery.RETRYING)
 
 
 class Notification(models.Model):
@@ -58,10 +60,14 @@ class Notification(models.Model):
     email_deliver_after = models.DateTimeField(_("邮件不早于"), null=True, blank=True)
     email_sent_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
     email_error = models.CharField(_("邮件失败原因"), max_length=300, blank=True, default="")
+    email_attempts = models.PositiveSmallIntegerField(_("邮件尝试次数"), default=0)
+    email_first_try_at = models.DateTimeField(_("邮件首次尝试时间"), null=True, blank=True)
     sms_status = models.CharField(_("短信"), max_length=8, choices=Delivery.choices, default=Delivery.NONE)
     sms_deliver_after = models.DateTimeField(_("短信不早于"), null=True, blank=True)
     sms_sent_at = models.DateTimeField(_("短信发送时间"), null=True, blank=True)
     sms_error = models.CharField(_("短信失败原因"), max_length=300, blank=True, default="")
+    sms_attempts = models.PositiveSmallIntegerField(_("短信尝试次数"), default=0)
+    sms_first_try_at = models.DateTimeField(_("短信首次尝试时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")

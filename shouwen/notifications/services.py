@@ -4,11 +4,16 @@
 change that causes it; :func:`deliver_pending` (run by ``shouwen worker``) sends what is due.
 Every copy is claimed with a conditional UPDATE before it is sent, so several workers never send
 the same message twice; a crash mid-send leaves it marked as failed rather than sent twice.
+A try that fails (mail server down, SMS gateway error) is retried with a growing wait until
+``SHOUWEN_DELIVERY_RETRY_MINUTES`` have passed since the first try; only then is the copy failed.
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
+import socket
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -16,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from shouwen.core.retry import retry_on_lock
@@ -149,6 +155,8 @@ class _Channel:
         self.after = f"{name}_deliver_after"
         self.sent_at = f"{name}_sent_at"
         self.error = f"{name}_error"
+        self.attempts = f"{name}_attempts"
+        self.first_try_at = f"{name}_first_try_at"
         self.send = send
 
     def due(self, now: datetime) -> Q:
@@ -162,16 +170,32 @@ CHANNELS = {"email": _Channel("email", _send_email), "sms": _Channel("sms", _sen
 
 
 def _hold_for_quiet_hours(channel: _Channel, now: datetime) -> int:
-    """During quiet hours, hold non-urgent pending copies (e.g. queued while the worker was down)."""
+    """During quiet hours, hold non-urgent pending copies (e.g. queued while the worker was down).
+
+    Non-urgent copies waiting for another try wait for the end of quiet hours too (still "retrying").
+    """
     resume = quiet_hours_end(now)
     if resume is None:
         return 0
+    retry_on_lock(
+        lambda: Notification.objects.filter(
+            Q(**{channel.status: Delivery.RETRYING, f"{channel.after}__lt": resume}), urgent=False
+        ).update(**{channel.after: resume}),
+        what="hold retries for quiet hours",
+    )
     return retry_on_lock(
         lambda: Notification.objects.filter(Q(**{channel.status: Delivery.PENDING}), urgent=False).update(
             **{channel.status: Delivery.HELD, channel.after: resume}
         ),
         what="hold for quiet hours",
     )
+
+
+def retry_wait(attempts: int) -> timedelta:
+    """Return how long to wait after the ``attempts``-th failed try: doubling from the first wait, capped."""
+    first = settings.SHOUWEN_DELIVERY_RETRY_FIRST_SECONDS
+    longest = settings.SHOUWEN_DELIVERY_RETRY_MAX_SECONDS
+    return timedelta(seconds=min(first * 2 ** min(max(attempts, 1) - 1, 20), longest))
 
 
 def _due_ids(channel: _Channel, now: datetime) -> list[int]:
@@ -185,7 +209,12 @@ def _claim(channel: _Channel, pk: int, now: datetime) -> bool:
     """Take one copy for this worker; False when another worker took it first."""
     claimed = retry_on_lock(
         lambda: Notification.objects.filter(channel.due(now), pk=pk).update(
-            **{channel.status: Delivery.SENDING, channel.sent_at: now}
+            **{
+                channel.status: Delivery.SENDING,
+                channel.sent_at: now,
+                channel.attempts: F(channel.attempts) + 1,
+                channel.first_try_at: Coalesce(F(channel.first_try_at), now),
+            }
         ),
         what="claim a notification",
     )
@@ -197,9 +226,40 @@ def _mark(pk: int, **values: object) -> None:
     retry_on_lock(lambda: Notification.objects.filter(pk=pk).update(**values), what="record a delivery")
 
 
-def _deliver_channel(channel: _Channel, now: datetime) -> dict[str, int]:
-    """Send every due copy on one channel; return how many were sent and how many failed."""
-    counts = {"sent": 0, "failed": 0, "held": _hold_for_quiet_hours(channel, now)}
+# Errors that say the mail server cannot be reached at all, rather than refusing one message.
+_SERVER_DOWN = (
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPServerDisconnected,
+)
+
+
+def _after_failure(channel: _Channel, n: Notification, error: str, now: datetime) -> str:
+    """Record a failed try: another try later while the retry window lasts, failed after it."""
+    attempts: int = getattr(n, channel.attempts)
+    first: datetime = getattr(n, channel.first_try_at) or now
+    window = timedelta(minutes=settings.SHOUWEN_DELIVERY_RETRY_MINUTES)
+    next_try = now + retry_wait(attempts)
+    if next_try >= first + window:
+        _mark(n.pk, **{channel.status: Delivery.FAILED, channel.error: error})
+        return Delivery.FAILED
+    _mark(
+        n.pk,
+        **{
+            channel.status: Delivery.RETRYING,
+            channel.error: error,
+            channel.after: next_try,
+            channel.sent_at: None,
+        },
+    )
+    return Delivery.RETRYING
+
+
+def _deliver_channel(channel: _Channel, now: datetime, until: float) -> dict[str, int]:
+    """Send every due copy on one channel; return how many were sent, retried later, and failed for good."""
+    counts = {"sent": 0, "retrying": 0, "failed": 0, "held": _hold_for_quiet_hours(channel, now)}
     # Copies a dead worker left "sending" may or may not have gone out: failed, never sent twice.
     counts["failed"] += retry_on_lock(
         lambda: Notification.objects.filter(
@@ -208,28 +268,46 @@ def _deliver_channel(channel: _Channel, now: datetime) -> dict[str, int]:
         what="fail stale copies",
     )
     for pk in _due_ids(channel, now):
+        if time.monotonic() > until:
+            break  # the rest goes out at the next run: a worker is never tied up for long
         if not _claim(channel, pk, now):
             continue
         n = Notification.objects.select_related("recipient__user").get(pk=pk)
         try:
             channel.send(n)
         except Exception as exc:  # any gateway or SMTP error: record it and go on with the next one
-            logger.warning("%s notification %s to %s failed: %s", channel.name, pk, n.recipient, exc)
-            _mark(
-                pk, **{channel.status: Delivery.FAILED, channel.error: f"{type(exc).__name__}: {exc}"[:300]}
+            outcome = _after_failure(channel, n, f"{type(exc).__name__}: {exc}"[:300], now)
+            logger.warning(
+                "%s notification %s to %s failed (try %s, %s): %s",
+                channel.name,
+                pk,
+                n.recipient,
+                getattr(n, channel.attempts),
+                outcome,
+                exc,
             )
-            counts["failed"] += 1
+            counts["failed" if outcome == Delivery.FAILED else "retrying"] += 1
+            if isinstance(exc, _SERVER_DOWN):
+                # The server is down for every copy: the others wait for the next run rather than
+                # each waiting out EMAIL_TIMEOUT now, which would hold up the worker (and the sweep).
+                break
             continue
-        _mark(pk, **{channel.status: Delivery.SENT, channel.sent_at: timezone.now(), channel.error: ""})
+        # The last try's error stays until it is sent: the admin shows why it took several tries.
+        _mark(pk, **{channel.status: Delivery.SENT, channel.sent_at: timezone.now()})
         counts["sent"] += 1
     return counts
 
 
 def deliver_pending(now: datetime | None = None) -> dict[str, int]:
-    """Send every pending or held e-mail and SMS whose time has come; return the counts."""
+    """Send the pending or held e-mail and SMS whose time has come; return the counts.
+
+    One run sends for at most ``SHOUWEN_DELIVERY_RUN_SECONDS`` (then the next run goes on), so that a
+    worker is soon free for the deadline sweep however much e-mail is waiting.
+    """
     now = now or timezone.now()
+    until = time.monotonic() + settings.SHOUWEN_DELIVERY_RUN_SECONDS
     result: dict[str, int] = {}
     for name, channel in CHANNELS.items():
-        for key, value in _deliver_channel(channel, now).items():
+        for key, value in _deliver_channel(channel, now, until).items():
             result[f"{name}_{key}"] = value
     return result

@@ -1,4 +1,4 @@
-"""Background tasks run by ``shouwen worker``; both are idempotent, so extra runs or workers are harmless."""
+"""Background tasks run by ``shouwen worker``; each is idempotent, so extra runs or workers are harmless."""
 
 from __future__ import annotations
 
@@ -7,16 +7,28 @@ from django_tasks import task
 from shouwen.notifications.services import deliver_pending
 
 
+class DeliveryFailed(Exception):
+    """Some e-mail or SMS copies failed for good in this run (after their retries)."""
+
+
 @task()
 def deliver_notifications_task() -> dict[str, int]:
-    """Send the e-mail and SMS copies of notifications whose time has come."""
-    return deliver_pending()
+    """Send the e-mail and SMS copies of notifications whose time has come.
+
+    A copy that failed for good fails the task too, so the task list, the admin and the metrics
+    never show a clean run for a delivery that did not happen. Copies still being retried do not.
+    """
+    counts = deliver_pending()
+    failed = {key: value for key, value in counts.items() if key.endswith("_failed") and value}
+    if failed:
+        raise DeliveryFailed(f"notifications failed after their retries: {failed}; all counts: {counts}")
+    return counts
 
 
 @task()
 def sweep_deadlines_task() -> dict[str, int]:
-    """Escalate the case deadlines that have come due."""
+    """Escalate the case deadlines that have come due, once per minute across all workers."""
     # Imported here: the SLA app depends on this one (it calls notify), not the other way round.
-    from shouwen.sla.sweep import sweep_deadlines
+    from shouwen.sla.sweep import sweep_deadlines_once
 
-    return sweep_deadlines()
+    return sweep_deadlines_once()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -114,3 +115,28 @@ def sweep_deadlines(now: datetime | None = None, batch: int = BATCH) -> dict[str
             seen += 1
             escalated += _process_retrying(d, now)
     return {"checked": seen, "escalated": escalated}
+
+
+SWEEP_LEASE = "deadline-sweep"
+
+
+def sweep_deadlines_once(now: datetime | None = None, holder: str | None = None) -> dict[str, int]:
+    """Run the sweep if this worker wins the current period's lease; {"ran": 0} when another did.
+
+    Every worker's scheduler asks every few seconds; the lease row lets exactly one of them sweep
+    per ``SHOUWEN_SWEEP_SECONDS`` period, and a dead holder is replaced in the next period.
+    """
+    from django.conf import settings
+
+    from shouwen.core.leases import claim_period, record_finish, worker_id
+
+    now = now or timezone.now()
+    holder = holder or worker_id()
+    if not claim_period(SWEEP_LEASE, holder, now, period=timedelta(seconds=settings.SHOUWEN_SWEEP_SECONDS)):
+        return {"ran": 0}
+    started = time.monotonic()
+    try:
+        result = sweep_deadlines(now)
+    finally:
+        record_finish(SWEEP_LEASE, holder, started)
+    return {"ran": 1, **result}

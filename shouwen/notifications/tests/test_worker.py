@@ -7,9 +7,11 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
@@ -46,9 +48,14 @@ def keep_signal_handlers():
         signal.signal(s, handler)
 
 
-def test_the_sweep_task_calls_the_sla_sweep(fake_sweep):
-    assert sweep_deadlines_task.call() == {"seen": 0, "escalated": 0}
-    assert fake_sweep == [None]
+def test_the_sweep_task_calls_the_sla_sweep_once_per_period(db, fake_sweep):
+    with time_machine.travel(datetime(2026, 3, 10, 10, 0, 5, tzinfo=UTC), tick=False):
+        assert sweep_deadlines_task.call() == {"ran": 1, "seen": 0, "escalated": 0}
+        # Another run in the same minute (another worker's) finds the period taken.
+        assert sweep_deadlines_task.call() == {"ran": 0}
+    with time_machine.travel(datetime(2026, 3, 10, 10, 1, 0, tzinfo=UTC), tick=False):
+        assert sweep_deadlines_task.call()["ran"] == 1
+    assert len(fake_sweep) == 2
 
 
 def test_the_delivery_task_delivers(world, no_quiet_hours):
@@ -143,3 +150,24 @@ def test_the_worker_process_delivers_a_pending_email(live_world, smtp_server, no
                 proc.wait(timeout=5)
                 raise
     assert code == 0, log_path.read_text(errors="replace")[-3000:]
+
+
+def test_a_task_left_running_by_a_killed_worker_is_queued_again(
+    transactional_db, keep_signal_handlers, no_quiet_hours
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shouwen.notifications.management.commands.worker import requeue_abandoned
+
+    result = deliver_notifications_task.enqueue()
+    row = DBTaskResult.objects.get(pk=result.id)
+    row.claim("host:1234")  # a worker took it, then was killed with it
+    assert requeue_abandoned() == 0  # still may be running
+    assert requeue_abandoned(now=timezone.now() + timedelta(minutes=31)) == 1
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.READY
+    call_command("db_worker", batch=True, interval=0, reload=False, startup_delay=False, verbosity=0)
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.SUCCESSFUL
