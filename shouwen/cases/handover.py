@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -167,3 +170,37 @@ def reassign(staff: Staff, case: Case, *, to_staff: Staff, note: str) -> Case:
     _event(case, staff, Kind.REASSIGNED, note, to=to_staff.pk)
     _save(case, "accountable", "department", "assignment_requested")
     return case
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one case of a bulk reassignment: done, or the reason it was refused."""
+
+    number: str
+    done: bool
+    reason: str = ""
+
+
+def reassign_many(
+    staff: Staff, scoped: QuerySet[Case], numbers: list[str], *, to_staff: Staff, note: str
+) -> list[Outcome]:
+    """Reassign several cases, one :func:`reassign` (one transaction) per case, every refusal reported.
+
+    ``scoped`` is the cases the supervisor may see; a number outside it is reported as not found. A
+    refusal on one case leaves it as it was and does not stop the others.
+    """
+    found = {c.number: c for c in scoped.filter(number__in=numbers).select_related("estate")}
+    outcomes = []
+    for number in dict.fromkeys(numbers):  # each number once, in the order given
+        case = found.get(number)
+        if case is None:
+            outcomes.append(Outcome(number, False, _("没有找到该事项，或您无权查看。")))
+            continue
+        try:
+            reassign(staff, case, to_staff=to_staff, note=note)
+        except (ValidationError, PermissionDenied, CaseConflict) as exc:
+            text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            outcomes.append(Outcome(number, False, text))
+        else:
+            outcomes.append(Outcome(number, True))
+    return outcomes

@@ -32,6 +32,7 @@ from shouwen.cases.handover import (  # noqa: F401
     hand_over,
     keep_in_stead,
     reassign,
+    reassign_many,
     request_assignment,
     return_handover,
 )
