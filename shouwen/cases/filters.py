@@ -125,6 +125,9 @@ class CaseFilterSet(django_filters.FilterSet):
     )
     estate = IdFilter(field_name="estate_id", help_text=_("只列出该小区的事项"))
     department = IdFilter(field_name="department_id", help_text=_("只列出该部门办理的事项"))
+    handover_department = IdFilter(
+        method="filter_handover_department", help_text=_("只列出转办给该部门（或其员工）待接收的事项")
+    )
     deadline_kind = django_filters.ChoiceFilter(
         choices=queries.deadline_kinds,
         method="filter_deadline_kind",
@@ -180,6 +183,11 @@ class CaseFilterSet(django_filters.FilterSet):
                 self.request.META.get("REMOTE_ADDR") if self.request is not None else None,
             )
         return queries.search_cases(qs, value, self.number_lookup)
+
+    def filter_handover_department(self, qs: QuerySet[Case], name: str, value: int | None) -> QuerySet[Case]:
+        if value is None:
+            return qs
+        return queries.with_handover_to_department(qs, value)
 
     def filter_deadline_kind(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         return queries.with_running_deadline(qs, value)

@@ -182,6 +182,12 @@ class ReassignForm(ActionForm):
         _field(self, "to_staff").queryset = _estate_staff(self.target)
 
 
+class ChaseForm(ActionForm):
+    """A supervisor presses the holder to get on with the case (催办)."""
+
+    note = _text(_("催办说明"), needed=False)
+
+
 class KeepForm(ActionForm):
     """The department has nobody on duty: the first contact keeps the case for now."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -169,6 +170,34 @@ def reassign(staff: Staff, case: Case, *, to_staff: Staff, note: str) -> Case:
     _give_to(case, to_staff, Responsibility.Via.REASSIGNED, note=note)
     _event(case, staff, Kind.REASSIGNED, note, to=to_staff.pk)
     _save(case, "accountable", "department", "assignment_requested")
+    return case
+
+
+@transaction.atomic
+def chase(staff: Staff, case: Case, *, note: str = "") -> Case:
+    """A supervisor presses the accountable person (催办): in the timeline, and the holder is notified."""
+    from shouwen.notifications.models import Kind as NotificationKind
+    from shouwen.notifications.services import notify
+
+    check_long(note=note)
+    case = _lock(case)
+    transitions.check("chase", staff, case)
+    holder = case.accountable
+    assert holder is not None  # an active case always has one (database constraint)
+    if holder.pk == staff.pk:
+        raise ValidationError(_("您就是该事项的责任人，无需催办自己。"))
+    text = note.strip() or _("请尽快办理并答复住户。")
+    _event(case, staff, Kind.CHASED, text, holder=holder.pk)
+    _save(case)
+    notify(
+        holder,
+        title=_("%(who)s 催办 %(number)s：%(summary)s")
+        % {"who": staff.name, "number": case.number, "summary": case.summary},
+        body=text,
+        case=case,
+        kind=NotificationKind.CHASED,
+        url=reverse("cases:detail", args=[case.number]),
+    )
     return case
 
 

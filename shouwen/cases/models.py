@@ -456,6 +456,7 @@ class CaseEvent(models.Model):
         KEPT = "kept", _("先行接收")
         ASSIGNMENT_REQUESTED = "assignment_requested", _("请领导指派")
         REASSIGNED = "reassigned", _("领导指派")
+        CHASED = "chased", _("催办")
         ATTRIBUTION = "attribution", _("认定责任归属")
         DOCUMENTS = "documents", _("核对资料")
         NOTICE = "notice", _("一次性告知")

@@ -70,6 +70,14 @@ def deadline_kinds() -> list[tuple[str, str]]:
     return [(str(code), str(label)) for code, label in field.choices or []]
 
 
+def with_handover_to_department(qs: QuerySet[Case], department_id: int) -> QuerySet[Case]:
+    """Keep the cases with a pending handover to the department or to one of its staff."""
+    waiting = Handover.objects.filter(case=OuterRef("pk"), status=HandoverStatus.PENDING).filter(
+        Q(to_department_id=department_id) | Q(to_staff__department_id=department_id)
+    )
+    return qs.filter(Exists(waiting))
+
+
 def with_running_deadline(qs: QuerySet[Case], kind: str) -> QuerySet[Case]:
     """Keep the cases with a running deadline of ``kind``."""
     return qs.filter(Exists(_rows_of("deadlines").filter(case=OuterRef("pk"), state="running", kind=kind)))
