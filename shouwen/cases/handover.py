@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwen.cases import transitions
-from shouwen.cases.lib import CaseConflict, Kind, _give_to, _required, _serves
+from shouwen.cases.lib import CaseConflict, Kind, _give_to, _required, _serves, department_people, tell
 from shouwen.cases.lib import lock_case as _lock
 from shouwen.cases.lib import record_event as _event
 from shouwen.cases.lib import save_case as _save
@@ -59,6 +59,13 @@ def hand_over(
     receiver = str(to_staff or to_department)
     _event(case, staff, Kind.HANDOVER, note, handover=handover.pk, to=receiver)
     _save(case)
+    params = {"who": staff.name, "number": case.number, "summary": case.summary, "to": receiver}
+    if to_staff is not None:
+        tell([to_staff], staff, case, _("%(who)s 转办 %(number)s 给您：%(summary)s") % params, note)
+    else:
+        assert to_department is not None  # checked above
+        people = department_people(to_department, case.estate_id)
+        tell(people, staff, case, _("%(who)s 转办 %(number)s 给%(to)s：%(summary)s") % params, note)
     return handover
 
 
@@ -84,6 +91,8 @@ def accept_handover(staff: Staff, handover: Handover) -> Case:
     _give_to(case, staff, Responsibility.Via.HANDOVER, note=handover.note, handover=handover)
     _event(case, staff, Kind.HANDOVER_ACCEPTED, handover.note, handover=handover.pk)
     _save(case, "accountable", "department", "assignment_requested")
+    params = {"who": staff.name, "number": case.number, "summary": case.summary}
+    tell([handover.from_staff], staff, case, _("%(who)s 已接收 %(number)s：%(summary)s") % params)
     return case
 
 
@@ -101,6 +110,8 @@ def return_handover(staff: Staff, handover: Handover, *, reason: str) -> Case:
     handover.save(update_fields=["status", "decided_at", "decided_by", "reason"])
     _event(case, staff, Kind.HANDOVER_RETURNED, reason, handover=handover.pk)
     _save(case)
+    params = {"who": staff.name, "number": case.number, "summary": case.summary}
+    tell([handover.from_staff], staff, case, _("%(who)s 退回了 %(number)s：%(summary)s") % params, reason)
     return case
 
 
@@ -167,9 +178,13 @@ def reassign(staff: Staff, case: Case, *, to_staff: Staff, note: str) -> Case:
         h.decided_by = staff
         h.reason = _("领导已直接指派处理人")
         h.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    former = case.accountable
     _give_to(case, to_staff, Responsibility.Via.REASSIGNED, note=note)
     _event(case, staff, Kind.REASSIGNED, note, to=to_staff.pk)
     _save(case, "accountable", "department", "assignment_requested")
+    params = {"who": staff.name, "number": case.number, "summary": case.summary, "name": to_staff.name}
+    tell([to_staff], staff, case, _("%(who)s 指派 %(number)s 由您处理：%(summary)s") % params, note)
+    tell([former], staff, case, _("%(who)s 已将 %(number)s 指派给 %(name)s") % params, note)
     return case
 
 
