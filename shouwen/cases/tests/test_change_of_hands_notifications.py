@@ -47,3 +47,32 @@ def test_a_reopened_case_tells_its_holder(world):
     assert (
         Notification.objects.filter(recipient=world.technician).order_by("pk").last().body == "住户说仍在滴水"
     )
+
+
+def test_a_burst_about_one_case_within_a_minute_is_one_line_of_the_bell(world, client_for):
+    from datetime import timedelta
+
+    import time_machine
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from shouwen.notifications.services import unread_count
+
+    first, second = world.register(), world.register(content="楼道灯不亮")
+    with time_machine.travel((timezone.now() + timedelta(minutes=2)).replace(second=5), tick=False):
+        services.reassign(world.supervisor, first, to_staff=world.technician, note="刘师傅负责")
+        services.chase(world.supervisor, first, note="请今天处理")
+        services.reassign(world.supervisor, second, to_staff=world.technician, note="一并处理")
+    assert Notification.objects.filter(recipient=world.technician).count() == 3
+    assert unread_count(world.technician) == 2  # one line per case and minute
+    client = client_for(world.technician)
+    page = client.get(reverse("notifications:list"))
+    groups = page.context["groups"]
+    assert [len(g.ids) for g in groups] == [1, 2]
+    assert "同一分钟内另有 1 条" in page.content.decode()
+    # Opening the grouped line reads all of it.
+    client.post(reverse("notifications:read", args=[groups[1].latest.pk]))
+    assert unread_count(world.technician) == 1
+    assert not Notification.objects.filter(
+        recipient=world.technician, case=first, read_at__isnull=True
+    ).exists()
