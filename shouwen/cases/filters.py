@@ -1,6 +1,7 @@
 """The one set of case list filters, shared by the queue page and the API list (django-filter).
 
-Queue, status, category, estate, channel, reception dates and the search box ``q``. A value that
+Queue, status, category, severity, estate, department, kind of running deadline, channel, reception
+dates, the search box ``q`` and the order ``sort`` (applied last, over the queue's own order). A value that
 is not one of the choices, not a number or not a day makes the filter set invalid with a message
 per parameter: the API answers 400 with them, the page shows them. Searching by phone number goes
 through the number-lookup policy and is logged (:mod:`shouwen.directory.search`).
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwen.access.scope import scope_queryset, staff_of
 from shouwen.cases import queries, queues
-from shouwen.cases.models import Case, CaseStatus, Category, Channel
+from shouwen.cases.models import Case, CaseStatus, Category, Channel, Severity
 from shouwen.core.params import MAX_ID
 from shouwen.directory.search import NumberLookup, number_lookup, record_number_lookup
 
@@ -86,6 +87,24 @@ class ToDayFilter(django_filters.DateFilter):
         return qs.filter(**{f"{self.field_name}__lt": day_start(value + timedelta(days=1))})
 
 
+SORTS: dict[str, tuple[Any, ...]] = {
+    # Nearest due first; cases without a running deadline last. The most overdue come first, so
+    # "by due time" and "by time overdue" are the same order, offered under both names.
+    "due": (queries.next_due().asc(nulls_last=True), "pk"),
+    "overdue": (queries.next_due().asc(nulls_last=True), "pk"),
+    "received": ("origin__received_at", "pk"),
+    "-received": ("-origin__received_at", "-pk"),
+    "category": ("category", queries.next_due().asc(nulls_last=True), "pk"),
+}
+SORT_CHOICES = [
+    ("due", _("到期时间（最近在前）")),
+    ("overdue", _("超时时长（最久在前）")),
+    ("received", _("接待时间（最早在前）")),
+    ("-received", _("接待时间（最新在前）")),
+    ("category", _("类别")),
+]
+
+
 class CaseFilterSet(django_filters.FilterSet):
     """Filters of a case list; the queryset given must already be limited to the user's estates."""
 
@@ -101,7 +120,20 @@ class CaseFilterSet(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(
         choices=Category.choices, error_messages=NOT_A_CHOICE, help_text=_("类别")
     )
+    severity = django_filters.ChoiceFilter(
+        choices=Severity.choices, error_messages=NOT_A_CHOICE, help_text=_("投诉等级")
+    )
     estate = IdFilter(field_name="estate_id", help_text=_("只列出该小区的事项"))
+    department = IdFilter(field_name="department_id", help_text=_("只列出该部门办理的事项"))
+    handover_department = IdFilter(
+        method="filter_handover_department", help_text=_("只列出转办给该部门（或其员工）待接收的事项")
+    )
+    deadline_kind = django_filters.ChoiceFilter(
+        choices=queries.deadline_kinds,
+        method="filter_deadline_kind",
+        error_messages=NOT_A_CHOICE,
+        help_text=_("只列出有该类时限正在计时的事项"),
+    )
     channel = django_filters.ChoiceFilter(
         field_name="origin__channel",
         choices=Channel.choices,
@@ -116,6 +148,11 @@ class CaseFilterSet(django_filters.FilterSet):
             "事项编号、电话号码、房屋简写（如 3-2-1502）或内容中的词语。按电话号码后 4 位以上数字查找仅限"
             "可查看完整号码的岗位；其他岗位须输入完整号码，每次查找记入个人信息查看记录"
         ),
+    )
+
+    # Declared last: django-filter applies the filters in this order, so the sort wins over the queue's.
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES, method="filter_sort", error_messages=NOT_A_CHOICE, help_text=_("排序")
     )
 
     class Meta:
@@ -146,3 +183,14 @@ class CaseFilterSet(django_filters.FilterSet):
                 self.request.META.get("REMOTE_ADDR") if self.request is not None else None,
             )
         return queries.search_cases(qs, value, self.number_lookup)
+
+    def filter_handover_department(self, qs: QuerySet[Case], name: str, value: int | None) -> QuerySet[Case]:
+        if value is None:
+            return qs
+        return queries.with_handover_to_department(qs, value)
+
+    def filter_deadline_kind(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        return queries.with_running_deadline(qs, value)
+
+    def filter_sort(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        return qs.order_by(*SORTS[value])

@@ -183,6 +183,12 @@ class ReassignForm(ActionForm):
         _field(self, "to_staff").queryset = _estate_staff(self.target)
 
 
+class ChaseForm(ActionForm):
+    """A supervisor presses the holder to get on with the case (催办)."""
+
+    note = _text(_("催办说明"), needed=False)
+
+
 class KeepForm(ActionForm):
     """The department has nobody on duty: the first contact keeps the case for now."""
 
@@ -374,3 +380,53 @@ class ResumeForm(ActionForm):
     """Start the clock again."""
 
     note = _text(_("说明（可选）"), needed=False)
+
+
+class _NumberList(forms.Field):
+    """Case numbers ticked in a list (several ``numbers`` values); the service reports those not found."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[str]:
+        values = value if isinstance(value, (list, tuple)) else [value] if value else []
+        return [str(v).strip() for v in values if str(v).strip()][:BULK_MAX]
+
+
+BULK_MAX = 100  # cases reassigned by one request
+
+
+class BulkReassignForm(forms.Form):
+    """A supervisor names one handler for several cases of the queue (each case reassigned on its own)."""
+
+    numbers = _NumberList(label=_("事项"), error_messages={"required": _("请勾选要指派的事项。")})
+    to_staff = _StaffChoice(Staff.objects.none(), label=_("处理人"))
+    note = forms.CharField(
+        label=_("指派说明"), max_length=LONG_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, estate_ids: frozenset[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _field(self, "to_staff").queryset = estate_staff(estate_ids)
+
+
+def estate_staff(estate_ids: frozenset[int]) -> Any:
+    """The active staff serving any of the estates, with their departments, by name."""
+    return (
+        Staff.objects.filter(is_active=True, estates__in=estate_ids)
+        .select_related("department__estate")
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
+def choose_from(form: BulkReassignForm, people: list[Staff]) -> None:
+    """Offer the handlers already loaded (the same rows as the field's query) without loading them again."""
+    field = _field(form, "to_staff")
+    field.choices = [("", "---------"), *[(p.pk, field.label_from_instance(p)) for p in people]]
+
+
+class SavedViewForm(forms.Form):
+    """Name the current queue view to open it again later."""
+
+    name = forms.CharField(label=_("视图名称"), max_length=40)
+    query = forms.CharField(widget=forms.HiddenInput, required=False)

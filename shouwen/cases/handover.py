@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwen.cases import transitions
-from shouwen.cases.lib import CaseConflict, Kind, _give_to, _required, _serves
+from shouwen.cases.lib import CaseConflict, Kind, _give_to, _required, _serves, department_people, tell
 from shouwen.cases.lib import lock_case as _lock
 from shouwen.cases.lib import record_event as _event
 from shouwen.cases.lib import save_case as _save
@@ -55,6 +59,13 @@ def hand_over(
     receiver = str(to_staff or to_department)
     _event(case, staff, Kind.HANDOVER, note, handover=handover.pk, to=receiver)
     _save(case)
+    params = {"who": staff.name, "number": case.number, "summary": case.summary, "to": receiver}
+    if to_staff is not None:
+        tell([to_staff], staff, case, _("%(who)s 转办 %(number)s 给您：%(summary)s") % params, note)
+    else:
+        assert to_department is not None  # checked above
+        people = department_people(to_department, case.estate_id)
+        tell(people, staff, case, _("%(who)s 转办 %(number)s 给%(to)s：%(summary)s") % params, note)
     return handover
 
 
@@ -80,6 +91,8 @@ def accept_handover(staff: Staff, handover: Handover) -> Case:
     _give_to(case, staff, Responsibility.Via.HANDOVER, note=handover.note, handover=handover)
     _event(case, staff, Kind.HANDOVER_ACCEPTED, handover.note, handover=handover.pk)
     _save(case, "accountable", "department", "assignment_requested")
+    params = {"who": staff.name, "number": case.number, "summary": case.summary}
+    tell([handover.from_staff], staff, case, _("%(who)s 已接收 %(number)s：%(summary)s") % params)
     return case
 
 
@@ -97,6 +110,8 @@ def return_handover(staff: Staff, handover: Handover, *, reason: str) -> Case:
     handover.save(update_fields=["status", "decided_at", "decided_by", "reason"])
     _event(case, staff, Kind.HANDOVER_RETURNED, reason, handover=handover.pk)
     _save(case)
+    params = {"who": staff.name, "number": case.number, "summary": case.summary}
+    tell([handover.from_staff], staff, case, _("%(who)s 退回了 %(number)s：%(summary)s") % params, reason)
     return case
 
 
@@ -163,7 +178,73 @@ def reassign(staff: Staff, case: Case, *, to_staff: Staff, note: str) -> Case:
         h.decided_by = staff
         h.reason = _("领导已直接指派处理人")
         h.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    former = case.accountable
     _give_to(case, to_staff, Responsibility.Via.REASSIGNED, note=note)
     _event(case, staff, Kind.REASSIGNED, note, to=to_staff.pk)
     _save(case, "accountable", "department", "assignment_requested")
+    params = {"who": staff.name, "number": case.number, "summary": case.summary, "name": to_staff.name}
+    tell([to_staff], staff, case, _("%(who)s 指派 %(number)s 由您处理：%(summary)s") % params, note)
+    tell([former], staff, case, _("%(who)s 已将 %(number)s 指派给 %(name)s") % params, note)
     return case
+
+
+@transaction.atomic
+def chase(staff: Staff, case: Case, *, note: str = "") -> Case:
+    """A supervisor presses the accountable person (催办): in the timeline, and the holder is notified."""
+    from shouwen.notifications.models import Kind as NotificationKind
+    from shouwen.notifications.services import notify
+
+    check_long(note=note)
+    case = _lock(case)
+    transitions.check("chase", staff, case)
+    holder = case.accountable
+    assert holder is not None  # an active case always has one (database constraint)
+    if holder.pk == staff.pk:
+        raise ValidationError(_("您就是该事项的责任人，无需催办自己。"))
+    text = note.strip() or _("请尽快办理并答复住户。")
+    _event(case, staff, Kind.CHASED, text, holder=holder.pk)
+    _save(case)
+    notify(
+        holder,
+        title=_("%(who)s 催办 %(number)s：%(summary)s")
+        % {"who": staff.name, "number": case.number, "summary": case.summary},
+        body=text,
+        case=case,
+        kind=NotificationKind.CHASED,
+        url=reverse("cases:detail", args=[case.number]),
+    )
+    return case
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one case of a bulk reassignment: done, or the reason it was refused."""
+
+    number: str
+    done: bool
+    reason: str = ""
+
+
+def reassign_many(
+    staff: Staff, scoped: QuerySet[Case], numbers: list[str], *, to_staff: Staff, note: str
+) -> list[Outcome]:
+    """Reassign several cases, one :func:`reassign` (one transaction) per case, every refusal reported.
+
+    ``scoped`` is the cases the supervisor may see; a number outside it is reported as not found. A
+    refusal on one case leaves it as it was and does not stop the others.
+    """
+    found = {c.number: c for c in scoped.filter(number__in=numbers).select_related("estate")}
+    outcomes = []
+    for number in dict.fromkeys(numbers):  # each number once, in the order given
+        case = found.get(number)
+        if case is None:
+            outcomes.append(Outcome(number, False, _("没有找到该事项，或您无权查看。")))
+            continue
+        try:
+            reassign(staff, case, to_staff=to_staff, note=note)
+        except (ValidationError, PermissionDenied, CaseConflict) as exc:
+            text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            outcomes.append(Outcome(number, False, text))
+        else:
+            outcomes.append(Outcome(number, True))
+    return outcomes

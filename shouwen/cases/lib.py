@@ -3,6 +3,8 @@ hand the case to its next holder, cut its words for search."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.utils import timezone
 
 from shouwen.cases.models import (
@@ -14,7 +16,7 @@ from shouwen.cases.models import (
 from shouwen.cases.search import segment_for_index
 from shouwen.core.actions import Conflict
 from shouwen.core.services import required_text, save_version
-from shouwen.directory.models import Estate, Staff
+from shouwen.directory.models import Department, Estate, Staff
 
 
 def lock_case(case: Case) -> Case:
@@ -131,3 +133,37 @@ def search_text_with_resolution(case: Case, resolution: str) -> str:
     fresh.resolution = resolution
     refresh_search_text(fresh)
     return fresh.search_text
+
+
+def tell(people: Iterable[Staff | None], actor: Staff | None, case: Case, title: str, body: str = "") -> None:
+    """Ring the bell of each person when accountability for the case moves (not the one who moved it).
+
+    Each person once; the notification links to the case page. The text is the actor's language.
+    """
+    from django.urls import reverse
+
+    from shouwen.notifications.models import Kind as NotificationKind
+    from shouwen.notifications.services import notify
+
+    seen: set[int] = set()
+    for person in people:
+        if person is None or person.pk in seen or (actor is not None and person.pk == actor.pk):
+            continue
+        seen.add(person.pk)
+        notify(
+            person,
+            title=title,
+            body=body,
+            case=case,
+            kind=NotificationKind.HANDOVER,
+            url=reverse("cases:detail", args=[case.number]),
+        )
+
+
+def department_people(department: Department, estate_id: int) -> list[Staff]:
+    """The head and the active members of a department who serve the estate (those a handover reaches)."""
+    members = list(
+        Staff.objects.filter(department=department, is_active=True, estates=estate_id).order_by("pk")
+    )
+    head = department.head if department.head_id and department.head not in members else None
+    return ([head] if head is not None and head.is_active else []) + members

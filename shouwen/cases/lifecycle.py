@@ -21,6 +21,7 @@ from shouwen.cases.lib import (
     record_event,
     save_case,
     search_text_with_resolution,
+    tell,
 )
 from shouwen.cases.lib import lock_case as _lock
 from shouwen.cases.lib import record_event as _event
@@ -149,6 +150,10 @@ def _reopen(case: Case, staff: Staff, reason: str, **data: object) -> None:
     case.resolved_at = None
     _event(case, staff, Kind.REOPENED, reason, **data)
     _save(case, "status", "resolved_at")
+    params = {"number": case.number, "summary": case.summary}
+    tell(
+        [case.accountable], staff, case, _("%(number)s 已重新打开，请继续办理：%(summary)s") % params, reason
+    )
 
 
 def _close(case: Case, staff: Staff, note: str, **data: object) -> None:

@@ -459,6 +459,7 @@ class CaseEvent(models.Model):
         KEPT = "kept", _("先行接收")
         ASSIGNMENT_REQUESTED = "assignment_requested", _("请领导指派")
         REASSIGNED = "reassigned", _("领导指派")
+        CHASED = "chased", _("催办")
         ATTRIBUTION = "attribution", _("认定责任归属")
         DOCUMENTS = "documents", _("核对资料")
         NOTICE = "notice", _("一次性告知")
@@ -653,3 +654,23 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SavedView(models.Model):
+    """A queue view a staff member saved for themselves: a name and the list's query string."""
+
+    owner = models.ForeignKey(
+        "directory.Staff", on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("员工")
+    )
+    name = models.CharField(_("名称"), max_length=40)
+    query = models.CharField(_("筛选条件"), max_length=500)
+    created_at = models.DateTimeField(_("保存时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("保存的视图")
+        verbose_name_plural = _("保存的视图")
+        ordering = ["owner", "name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

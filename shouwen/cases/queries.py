@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -31,8 +31,56 @@ ACTIVE = sorted(ACTIVE_STATUSES)
 
 
 def with_list_columns(qs: QuerySet[Case]) -> QuerySet[Case]:
-    """Select what a queue row shows (accountable person, estate, unit) in one query."""
-    return qs.select_related("accountable", "estate", "unit__building", "public_area", "resident")
+    """Select what a queue row shows in one query: accountable person, estate, unit, department, and
+
+    ``next_due_at`` / ``next_due_kind`` (the nearest running deadline), ``handover_since`` (when the
+    pending handover was offered, NULL when none), each a subquery of the same SELECT.
+    """
+    return qs.select_related(
+        "accountable", "estate", "unit__building", "public_area", "resident", "department"
+    ).annotate(
+        next_due_at=Subquery(nearest_deadline().values("due_at")[:1]),
+        next_due_kind=Subquery(nearest_deadline().values("kind")[:1]),
+        handover_since=Subquery(
+            Handover.objects.filter(case=OuterRef("pk"), status=HandoverStatus.PENDING)
+            .order_by("created_at")
+            .values("created_at")[:1]
+        ),
+    )
+
+
+def nearest_deadline() -> QuerySet[Any]:
+    """The running deadlines of the outer case that have a due time, nearest first (for subqueries)."""
+    return (
+        _rows_of("deadlines")
+        .filter(case=OuterRef("pk"), state="running", due_at__isnull=False)
+        .order_by("due_at", "pk")
+    )
+
+
+def next_due() -> Subquery:
+    """The due time of the outer case's nearest running deadline (NULL when none), to sort by."""
+    return Subquery(nearest_deadline().values("due_at")[:1])
+
+
+def deadline_kinds() -> list[tuple[str, str]]:
+    """The kinds of deadline the deadline app declares (read through the relation, not imported)."""
+    model = Case._meta.get_field("deadlines").related_model
+    field: Any = model._meta.get_field("kind")  # type: ignore[union-attr]
+    return [(str(code), str(label)) for code, label in field.choices or []]
+
+
+def with_handover_to_department(qs: QuerySet[Case], department_id: int) -> QuerySet[Case]:
+    """Keep the cases with a pending handover to the department or to one of its staff."""
+    waiting = Handover.objects.filter(case=OuterRef("pk"), status=HandoverStatus.PENDING).filter(
+        Q(to_department_id=department_id) | Q(to_staff__department_id=department_id)
+    )
+    return qs.filter(Exists(waiting))
+
+
+def with_running_deadline(qs: QuerySet[Case], kind: str) -> QuerySet[Case]:
+    """Keep the cases with a running deadline of ``kind``."""
+    return qs.filter(Exists(_rows_of("deadlines").filter(case=OuterRef("pk"), state="running", kind=kind)))
 
 
 def my_open_cases(qs: QuerySet[Case], staff: Staff) -> QuerySet[Case]:

@@ -106,6 +106,7 @@ QUEUES: Mapping[str, Queue] = {
             _("已超时"),
             cases=lambda scoped, staff: queries.overdue(scoped),
             personal=False,
+            counted=True,
         ),
     )
 }

@@ -29,9 +29,11 @@ from shouwen.cases.documents import (  # noqa: F401
 from shouwen.cases.handover import (  # noqa: F401
     accept_handover,
     cancel_handover,
+    chase,
     hand_over,
     keep_in_stead,
     reassign,
+    reassign_many,
     request_assignment,
     return_handover,
 )

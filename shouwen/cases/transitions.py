@@ -147,6 +147,15 @@ TABLE_ROWS = (
         message=_("已指派处理人。"),
     ),
     Action(
+        "chase",
+        _("催办"),
+        frozenset(ACTIVE_STATUSES),
+        Who.SUPERVISOR,
+        form=forms.ChaseForm,
+        service=SV + "chase",
+        message=_("已催办，责任人已收到通知。"),
+    ),
+    Action(
         "record_attribution",
         _("认定责任归属"),
         frozenset(ACTIVE_STATUSES),

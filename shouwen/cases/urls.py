@@ -6,6 +6,9 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.CaseQueueView.as_view(), name="queue"),
+    path("bulk-reassign/", views.BulkReassignView.as_view(), name="bulk_reassign"),
+    path("saved-views/", views.SavedViewSaveView.as_view(), name="save_view"),
+    path("saved-views/<int:pk>/forget/", views.SavedViewForgetView.as_view(), name="forget_view"),
     path("intake/", views.IntakeView.as_view(), name="intake"),
     path("intake/lookup/", views.CallerLookupView.as_view(), name="caller_lookup"),
     path("intake/checklist/", views.ChecklistView.as_view(), name="checklist"),

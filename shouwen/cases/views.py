@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, Func, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,18 +16,18 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from shouwen.access.permissions import CapabilityRequiredMixin
+from shouwen.access.permissions import CapabilityRequiredMixin, can
 from shouwen.access.roles import Cap
-from shouwen.access.scope import scope_queryset, signed_in
+from shouwen.access.scope import is_company_wide, scope_queryset, signed_in, visible_estate_ids
 from shouwen.cases import forms as case_forms
-from shouwen.cases import queries, queues, services, transitions
-from shouwen.cases.filters import CaseFilterSet
-from shouwen.cases.models import ACTIVE_STATUSES, Case, Handover
+from shouwen.cases import queries, queues, saved_views, services, transitions
+from shouwen.cases.filters import SORT_CHOICES, CaseFilterSet
+from shouwen.cases.models import ACTIVE_STATUSES, Case, CaseStatus, Category, Handover, SavedView, Severity
 from shouwen.core.action_views import ActionPostView, acting_staff, forms_for
 from shouwen.core.forms import attach_errors
 from shouwen.core.params import parse_id
 from shouwen.core.textlimits import LONG_TEXT_MAX
-from shouwen.directory.models import Estate, Occupancy, Resident
+from shouwen.directory.models import Estate, Occupancy, Resident, Staff
 from shouwen.directory.phones import normalize_phone
 from shouwen.directory.search import number_lookup, record_number_lookup
 from shouwen.procedures.models import Procedure
@@ -174,19 +174,7 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
         if queue is not None and queue.lists_handovers:
             handovers = queue.handover_rows(scoped, staff)
         else:
-            data = self.request.GET.copy()
-            data["queue"] = queue.code if queue is not None else ""
-            # Newest first by id (ids follow registration): SQLite then walks the full-text matches in id
-            # order and stops at the page's rows instead of fetching and sorting every match by time.
-            filters = CaseFilterSet(data, queryset=scoped.order_by("-pk"), request=self.request)
-            if queue is None and not q:
-                cases = scoped.none()
-            elif filters.is_valid():
-                cases = filters.qs
-            else:
-                cases = scoped.none()
-                ctx["filter_errors"] = [m for errors in filters.errors.values() for m in errors]
-            ctx["lookup"] = filters.number_lookup
+            cases = self.filtered(ctx, scoped, queue, q)
         page = _page_number(self.request.GET.get("page"))
         start = (page - 1) * QUEUE_PAGE_SIZE
         # One row more than the page shows tells whether there is a next page, without counting the
@@ -200,7 +188,8 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
         rows = list(listed[start : start + QUEUE_PAGE_SIZE + 1])
         shown = rows[:QUEUE_PAGE_SIZE]
         current = queue.code if queue is not None else "search"
-        base = {"queue": current, **({"q": q} if q else {})}
+        base = [(k, v) for k, v in self.request.GET.items() if k != "page" and v]
+        base = [("queue", current), *[(k, v) for k, v in base if k != "queue"]]
         ctx.update(
             {
                 "queue": current,
@@ -210,24 +199,161 @@ class CaseQueueView(CapabilityRequiredMixin, TemplateView):
                 "handovers": shown if handovers is not None else None,
                 "page": page,
                 "first_row": start + 1,
-                "previous_url": "?" + urlencode({**base, "page": page - 1}) if page > 1 else None,
-                "next_url": "?" + urlencode({**base, "page": page + 1})
+                "previous_url": "?" + urlencode([*base, ("page", page - 1)]) if page > 1 else None,
+                "next_url": "?" + urlencode([*base, ("page", page + 1)])
                 if len(rows) > QUEUE_PAGE_SIZE
                 else None,
-                "counts": {
-                    c: (
-                        row.handover_rows(scoped, staff)
-                        if row.lists_handovers
-                        else row.case_rows(scoped, staff)
-                    )
-                    .order_by()
-                    .count()
-                    for c, row in queues.QUEUES.items()
-                    if row.counted
-                },
+                "this_query": urlencode(base),
+                "counts": queue_counts(scoped, staff),
+                **self.controls(staff),
             }
         )
         return ctx
+
+    def filtered(
+        self, ctx: dict[str, Any], scoped: QuerySet[Case], queue: queues.Queue | None, q: str
+    ) -> QuerySet[Case]:
+        """The queue's (or the search's) cases through the shared filters; errors go to ``ctx``."""
+        data = self.request.GET.copy()
+        data["queue"] = queue.code if queue is not None else ""
+        # Newest first by id (ids follow registration): SQLite then walks the full-text matches in id
+        # order and stops at the page's rows instead of fetching and sorting every match by time.
+        filters = CaseFilterSet(data, queryset=scoped.order_by("-pk"), request=self.request)
+        ctx["filters"] = filters
+        if queue is None and not q:
+            return scoped.none()
+        if not filters.is_valid():
+            ctx["filter_errors"] = [m for errors in filters.errors.values() for m in errors]
+            return scoped.none()
+        cases = filters.qs
+        ctx["lookup"] = filters.number_lookup
+        return cases
+
+    def controls(self, staff: Staff | None) -> dict[str, Any]:
+        """The filter bar's choices, the estate column, saved views and the bulk-reassign form."""
+        user = self.request.user
+        estate_ids = visible_estate_ids(user)
+        # One query serves the department filter and the bulk form's handlers: the staff of the
+        # estates with their departments (a department nobody works in has no cases to filter).
+        people = list(case_forms.estate_staff(estate_ids))
+        departments = {p.department.pk: p.department for p in people if p.department is not None}
+        bulk = None
+        if can(user, Cap.CASE_SUPERVISE):
+            bulk = case_forms.BulkReassignForm(estate_ids=estate_ids)
+            case_forms.choose_from(bulk, people)
+        return {
+            "show_estate": is_company_wide(user) or len(estate_ids) > 1,
+            "estates": sorted({d.estate for d in departments.values()}, key=lambda e: e.name)
+            if len(estate_ids) > 1
+            else [],
+            "departments": sorted(departments.values(), key=lambda d: (d.estate.name, d.name)),
+            "categories": Category.choices,
+            "severities": Severity.choices,
+            "statuses": CaseStatus.choices,
+            "deadline_kinds": dict(queries.deadline_kinds()),
+            "sorts": SORT_CHOICES,
+            "chosen": self.request.GET,
+            "saved_views": list(SavedView.objects.filter(owner=staff)) if staff is not None else [],
+            "bulk_form": bulk,
+        }
+
+
+def queue_counts(scoped: QuerySet[Case], staff: Staff | None) -> dict[str, int]:
+    """The counts shown on the tabs, each its own COUNT subquery of one SELECT (a query, not one per tab).
+
+    Each count is the queue's cases (a case has at most one pending handover, so a handover queue
+    counts its cases); each subquery uses the same indexes as the queue itself.
+    """
+    counted = [row for row in queues.QUEUES.values() if row.counted]
+    if staff is None:  # a superuser without a staff record: only impersonal queues, each counted
+        return {row.code: row.case_rows(scoped, None).order_by().count() for row in counted}
+    columns = {
+        f"n_{row.code}": Subquery(
+            row.case_rows(scoped, staff)
+            .order_by()
+            .annotate(n=Func(F("pk"), function="COUNT"))
+            .values("n")[:1]
+        )
+        for row in counted
+    }
+    found: Any = Staff.objects.filter(pk=staff.pk).values(**columns).first() or {}
+    return {row.code: int(found.get(f"n_{row.code}") or 0) for row in counted}
+
+
+class BulkReassignView(CapabilityRequiredMixin, View):
+    """POST: a supervisor names one handler for the ticked cases; each case is reassigned on its own."""
+
+    required_cap = Cap.CASE_SUPERVISE
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        back = request.POST.get("back", "")
+        back_url = reverse("cases:queue") + ("?" + back if back else "")
+        staff = _me(request)
+        form = case_forms.BulkReassignForm(request.POST, estate_ids=visible_estate_ids(request.user))
+        if staff is None or not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, "；".join(str(e) for e in errors))
+            return HttpResponseRedirect(back_url)
+        d = form.cleaned_data
+        outcomes = services.reassign_many(
+            staff,
+            scope_queryset(Case.objects.all(), request.user),
+            d["numbers"],
+            to_staff=d["to_staff"],
+            note=d["note"],
+        )
+        done = [o.number for o in outcomes if o.done]
+        if done:
+            messages.success(
+                request,
+                _("已指派给 %(name)s：%(numbers)s")
+                % {"name": d["to_staff"].name, "numbers": "、".join(done)},
+            )
+        for o in outcomes:
+            if not o.done:
+                messages.error(
+                    request, _("%(number)s 未指派：%(reason)s") % {"number": o.number, "reason": o.reason}
+                )
+        return HttpResponseRedirect(back_url)
+
+
+class SavedViewSaveView(CapabilityRequiredMixin, View):
+    """POST: save the current queue view under a name (the person's own list)."""
+
+    required_cap = Cap.CASE_VIEW
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        staff = _me(request)
+        query = request.POST.get("query", "")
+        if staff is None:
+            messages.error(request, _("只有员工可以保存视图。"))
+        else:
+            try:
+                view = saved_views.save_view(staff, name=request.POST.get("name", ""), query=query)
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                messages.success(request, _("已保存视图“%(name)s”。") % {"name": view.name})
+                query = view.query
+        return HttpResponseRedirect(reverse("cases:queue") + "?" + saved_views.view_query(query))
+
+
+class SavedViewForgetView(CapabilityRequiredMixin, View):
+    """POST: remove one of the person's saved views."""
+
+    required_cap = Cap.CASE_VIEW
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        staff = _me(request)
+        try:
+            if staff is None:
+                raise ValidationError(_("没有这个保存的视图。"))
+            saved_views.forget_view(staff, pk)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("已删除保存的视图。"))
+        return HttpResponseRedirect(reverse("cases:queue"))
 
 
 def _case_for(request: HttpRequest, number: str) -> Case:

@@ -10,6 +10,8 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from shouwen.access.permissions import can
+from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset
 from shouwen.directory.models import Estate
 
@@ -22,6 +24,10 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs: object) -> dict[str, object]:
         ctx = super().get_context_data(**kwargs)
         ctx["estates"] = scope_queryset(Estate.objects.all(), self.request.user)
+        if can(self.request.user, Cap.CASE_SUPERVISE):
+            from shouwen.core.dashboard import desk_for
+
+            ctx["desk"] = desk_for(self.request.user)
         return ctx
 
 

@@ -13,6 +13,7 @@ class Kind(models.TextChoices):
     ESCALATED = "escalated", _("升级督办")
     REPORTED = "reported", _("呈报")
     HANDOVER = "handover", _("转办待接收")
+    CHASED = "chased", _("催办")
     INFO = "info", _("通知")
 
 

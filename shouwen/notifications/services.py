@@ -15,14 +15,16 @@ import smtplib
 import socket
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db import models
+from django.db.models import F, Q, Value, When
+from django.db.models.functions import Coalesce, TruncMinute
 from django.utils import timezone
 
 from shouwen.core.retry import retry_on_lock
@@ -121,8 +123,70 @@ def mark_read(staff: Staff, ids: Iterable[int] | Literal["all"], now: datetime |
 
 
 def unread_count(staff: Staff) -> int:
-    """Return how many notifications the staff member has not read (the bell)."""
-    return Notification.objects.filter(recipient=staff, read_at__isnull=True).count()
+    """Return how many unread lines the bell shows: those about one case within one minute count once.
+
+    A burst (a supervisor reassigning twenty cases, a handover reaching a whole department) is then
+    one line per case and minute, as the notification page groups them (:func:`group_rows`).
+    """
+    unread = Notification.objects.filter(recipient=staff, read_at__isnull=True)
+    return (
+        unread.annotate(
+            minute=TruncMinute("created_at"),
+            # Notifications about no case are never grouped: each is its own line.
+            alone=models.Case(When(case__isnull=True, then=F("pk")), default=Value(0)),
+        )
+        .values("case_id", "minute", "alone")
+        .distinct()
+        .count()
+    )
+
+
+@dataclass
+class Group:
+    """One line of the notification page: the newest notification and those about the same case that minute."""
+
+    latest: Notification
+    others: list[Notification] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[int]:
+        return [self.latest.pk, *(n.pk for n in self.others)]
+
+    @property
+    def unread(self) -> bool:
+        return any(n.read_at is None for n in (self.latest, *self.others))
+
+
+def _group_key(n: Notification) -> tuple[int, datetime] | None:
+    return None if n.case_id is None else (n.case_id, n.created_at.replace(second=0, microsecond=0))
+
+
+def group_rows(rows: Iterable[Notification]) -> list[Group]:
+    """Group notifications (newest first) about the same case within the same minute into one line."""
+    groups: list[Group] = []
+    for n in rows:
+        key = _group_key(n)
+        if groups and key is not None and _group_key(groups[-1].latest) == key:
+            groups[-1].others.append(n)
+        else:
+            groups.append(Group(n))
+    return groups
+
+
+def same_group(notification: Notification) -> list[int]:
+    """The ids of the notifications shown on the same line as this one (same recipient, case and minute)."""
+    key = _group_key(notification)
+    if key is None:
+        return [notification.pk]
+    start = key[1]
+    return list(
+        Notification.objects.filter(
+            recipient_id=notification.recipient_id,
+            case_id=key[0],
+            created_at__gte=start,
+            created_at__lt=start + timedelta(minutes=1),
+        ).values_list("pk", flat=True)
+    )
 
 
 # ---------------------------------------------------------------- delivery

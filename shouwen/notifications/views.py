@@ -16,7 +16,7 @@ from django.views.generic import ListView
 
 from shouwen.core.action_views import acting_staff
 from shouwen.notifications.models import Notification
-from shouwen.notifications.services import mark_read
+from shouwen.notifications.services import group_rows, mark_read, same_group
 
 _me = acting_staff
 
@@ -35,13 +35,19 @@ class NotificationListView(ListView):
     def get_queryset(self) -> QuerySet[Notification]:
         return _mine(self.request).select_related("case").order_by("-created_at", "-pk")
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        # A burst about one case within a minute is one line (the bell counts it once too).
+        ctx["groups"] = group_rows(ctx["notifications"])
+        return ctx
+
 
 class MarkReadView(View):
     """POST: mark one of my notifications read and go to what it is about."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         notification = get_object_or_404(_mine(request), pk=pk)
-        mark_read(notification.recipient, [notification.pk])
+        mark_read(notification.recipient, same_group(notification))
         target = notification.url
         # The link is ours, but never redirect off the site whatever ends up in it.
         if not target or not url_has_allowed_host_and_scheme(target, {request.get_host()}):

@@ -243,6 +243,23 @@ class CaseListSerializer(ScopedModelSerializer):
     )
     age_seconds = serializers.SerializerMethodField()
     pending_handover = serializers.SerializerMethodField()
+    next_due_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy("最近一个正在计时的时限的到期时间"),
+    )
+    next_due_kind = serializers.CharField(
+        read_only=True, allow_null=True, default=None, help_text=gettext_lazy("该时限的类型")
+    )
+    due_in_seconds = serializers.SerializerMethodField()
+    handover_pending_since = serializers.DateTimeField(
+        source="handover_since",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy("待接收的转办提出的时间"),
+    )
 
     class Meta:
         model = Case
@@ -262,8 +279,22 @@ class CaseListSerializer(ScopedModelSerializer):
             "created_at",
             "age_seconds",
             "pending_handover",
+            "handover_pending_since",
+            "next_due_at",
+            "next_due_kind",
+            "due_in_seconds",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.IntegerField(
+            allow_null=True, help_text=gettext_lazy("距到期的秒数，已超时为负数；没有计时中的时限为 null")
+        )
+    )
+    def get_due_in_seconds(self, obj: Case) -> int | None:
+        """Return seconds until the nearest running deadline (negative: overdue by that much)."""
+        due = getattr(obj, "next_due_at", None)
+        return None if due is None else int((due - timezone.now()).total_seconds())
 
     @extend_schema_field(serializers.IntegerField(help_text=gettext_lazy("立项至今（或至结案）的秒数")))
     def get_age_seconds(self, obj: Case) -> int:
@@ -612,6 +643,25 @@ class ReassignSerializer(serializers.Serializer):
 
     to_staff = ScopedPrimaryKeyRelatedField(queryset=Staff.objects.all())
     note = _text(gettext_lazy("指派说明（必填）"))
+
+
+class BulkReassignSerializer(ReassignSerializer):
+    """A supervisor names one handler for several cases; each case is reassigned (or refused) on its own."""
+
+    numbers = serializers.ListField(
+        child=serializers.CharField(max_length=30),
+        min_length=1,
+        max_length=100,
+        help_text=gettext_lazy("事项编号（最多 100 个）"),
+    )
+
+
+class BulkOutcomeSerializer(serializers.Serializer):
+    """What became of one case of a bulk reassignment."""
+
+    number = serializers.CharField()
+    done = serializers.BooleanField(help_text=gettext_lazy("是否已指派"))
+    reason = serializers.CharField(help_text=gettext_lazy("未指派的原因"))
 
 
 class AttributionSerializer(serializers.Serializer):

@@ -38,6 +38,8 @@ from shouwen.api.exceptions import LimitReached
 from shouwen.api.filters import ListFilterBackend
 from shouwen.api.serializers.cases import (
     AttachmentSerializer,
+    BulkOutcomeSerializer,
+    BulkReassignSerializer,
     CaseDetailSerializer,
     CaseListSerializer,
     CaseNoteSerializer,
@@ -261,6 +263,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
     serializer_class = CaseDetailSerializer
     filter_backends = [ListFilterBackend]
     filterset_class = CaseFilterSet
+    action_caps = {"bulk_reassign": Cap.CASE_SUPERVISE}
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z0-9-]+"
 
@@ -318,6 +321,23 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceV
         return _created_or_replayed(
             CaseDetailSerializer(case, context=self.get_serializer_context()).data, created
         )
+
+    @extend_schema(
+        request=BulkReassignSerializer,
+        responses={200: BulkOutcomeSerializer(many=True), 400: INVALID, 403: DENIED},
+        description=gettext_lazy(
+            "领导批量指派处理人：逐个事项指派，每个事项单独成败；未指派的事项附原因，其余不受影响。"
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-reassign", url_name="bulk-reassign")
+    def bulk_reassign(self, request: Request) -> Response:
+        """Reassign several cases to one handler, reporting each case's outcome."""
+        staff = self.acting_staff()
+        d = self.params(BulkReassignSerializer)
+        outcomes = services.reassign_many(
+            staff, self.get_queryset(), d["numbers"], to_staff=d["to_staff"], note=d["note"]
+        )
+        return Response(BulkOutcomeSerializer(outcomes, many=True).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH)],

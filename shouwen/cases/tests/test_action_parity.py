@@ -86,6 +86,7 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w: w.supervisor,
         lambda w, c: {"to_staff": w.technician.pk, "note": "刘师傅负责"},
     ),
+    "chase": (_register, lambda w: w.supervisor, lambda w, c: {"note": "请今天内答复住户"}),
     "record_attribution": (
         _register,
         lambda w: w.clerk,

@@ -64,3 +64,15 @@ def get_item(mapping: dict[str, object], key: str) -> object:
 def absval(value: int | None) -> int:
     """Return the absolute value (for 'late by' figures)."""
     return abs(value or 0)
+
+
+@register.filter
+def seconds_until(value: object) -> int | None:
+    """Seconds from now until a datetime (negative once it has passed); None for no datetime."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    if not isinstance(value, datetime):
+        return None
+    return int((value - timezone.now()).total_seconds())
