@@ -53,8 +53,7 @@ def test_technician_does_a_paid_job_on_the_phone_and_the_pdf_shows_it(
     )
     base = live_server.url
     page = phone
-    sign_in(page, base, "jishu")
-    page.click("#nav-my-jobs")
+    sign_in(page, base, "jishu")  # a technician lands on his jobs
     page.wait_for_url(base + "/m/")
     assert "3栋2单元1502" in page.inner_text("#today")
     screenshot(page, "phone-my-jobs")
