@@ -239,6 +239,8 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "shouwen@localhost")
 # Seconds before a silent mail server counts as failed, so one bad server cannot stall the worker.
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 15, minimum=1)
+# Where the file backend (django.core.mail.backends.filebased.EmailBackend; `shouwen demo` uses it) writes.
+EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # Background tasks (deadline sweep, e-mail and SMS) are queued in the database and run by `shouwen worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
