@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from shouwen.access.services import log_reveal_for_work
 from shouwen.cases import services as case_services
-from shouwen.cases.models import Attribution, Case
+from shouwen.cases.lib import lock_case, record_event, save_case
+from shouwen.cases.models import Attribution, Case, CaseEvent
 from shouwen.cases.transitions import CaseActionDenied
 from shouwen.core.actions import Conflict
 from shouwen.core.services import required_text, save_version
@@ -388,7 +389,29 @@ def record_diagnosis(
     order.diagnosed_at = order.diagnosed_at or timezone.now()
     event(order, staff, "diagnose", order.plan, responsibility=order.responsibility)
     _save(order, "diagnosis", "plan", "responsibility", "state", "diagnosed_at")
+    _attribute_case(staff, order)
     return order
+
+
+def _attribute_case(staff: Staff, order: WorkOrder) -> None:
+    """Carry the responsibility the technician found to the case's 责任归属, unless someone already decided it."""
+    if not order.responsibility or order.responsibility == Attribution.UNDETERMINED:
+        return
+    case = lock_case(order.case)
+    if case.attribution and case.attribution != Attribution.UNDETERMINED:
+        return
+    case.attribution = order.responsibility
+    case.attribution_note = _("维修工作单 %(number)s 的诊断") % {"number": order.number}
+    record_event(
+        case,
+        staff,
+        CaseEvent.Kind.ATTRIBUTION,
+        case.attribution_note,
+        attribution=case.attribution,
+        work_order=order.number,
+    )
+    save_case(case, "attribution", "attribution_note")
+    order.case = case
 
 
 def _recompute(order: WorkOrder) -> None:
