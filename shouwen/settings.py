@@ -272,6 +272,8 @@ SHOUWEN_DELIVERY_RETRY_FIRST_SECONDS = envint("SHOUWEN_DELIVERY_RETRY_FIRST_SECO
 SHOUWEN_DELIVERY_RETRY_MAX_SECONDS = envint("SHOUWEN_DELIVERY_RETRY_MAX_SECONDS", 900, minimum=1)
 # One delivery run sends for at most this many seconds; the next run goes on (the sweep is not held up).
 SHOUWEN_DELIVERY_RUN_SECONDS = envint("SHOUWEN_DELIVERY_RUN_SECONDS", 20, minimum=1)
+# Where the file backend (django.core.mail.backends.filebased.EmailBackend; `shouwen demo` uses it) writes.
+EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # Background tasks (deadline sweep, e-mail and SMS) run by `shouwen worker`: queued in the database
 # (the default, nothing more to operate) or, with SHOUWEN_TASKS_BACKEND=rq, in Redis through RQ.

@@ -50,6 +50,27 @@ def reveal_personal_data(
     return data
 
 
+def log_reveal_for_work(
+    user: AnyUser, resident: object | None, estate_id: int, reason: str, ip_address: str | None = None
+) -> None:
+    """Record that ``user`` saw a phone number their work needs (a technician arranging a visit).
+
+    The caller checked that the work is theirs; the row is written like any other reveal.
+    """
+    from shouwen.directory.models import Resident
+
+    assert resident is None or isinstance(resident, Resident)
+    PersonalDataAccess.objects.create(
+        user=signed_in(user),
+        resident=resident,
+        estate_id=estate_id,
+        fields=PersonalDataAccess.Field.PHONE,
+        channel="page",
+        reason=reason[:200],
+        ip_address=ip_address,
+    )
+
+
 def log_export(user: AnyUser, estate_id: int, resident_ids: list[int], ip_address: str | None = None) -> int:
     """Record that an export put these residents' full phone and ID numbers in the user's hands."""
     from django.utils import timezone

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from shouwen.access.permissions import is_staff_member
+from shouwen.access.permissions import can, is_staff_member
+from shouwen.access.roles import Cap
 from shouwen.accounts import tokens
 from shouwen.accounts.forms import PasswordChangeForm, SignInForm
 from shouwen.core.throttling import SignInPageThrottle
@@ -47,6 +48,17 @@ class SignInView(auth_views.LoginView):
             response["Retry-After"] = str(seconds)
             return response
         return super().post(request, *args, **kwargs)
+
+    def get_default_redirect_url(self) -> str:
+        """Where a sign-in without ``next`` lands: technicians on their phone pages, everyone else at the desk."""
+        return landing_url(self.request.user)
+
+
+def landing_url(user: Any) -> str:
+    """Return the page a staff member starts from: /m/ for those whose work is doing jobs, not dispatching them."""
+    if can(user, Cap.WORKORDER_WORK) and not can(user, Cap.WORKORDER_MANAGE):
+        return reverse("mobile:home")
+    return reverse(settings.LOGIN_REDIRECT_URL)
 
 
 class SignOutView(auth_views.LogoutView):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -23,10 +25,25 @@ from shouwen.cases.models import (
     Responsibility,
 )
 from shouwen.cases.search import filter_by_text
-from shouwen.directory.models import Occupancy, Staff, Unit
+from shouwen.directory.models import Estate, Occupancy, Staff, Unit
 from shouwen.directory.search import NumberLookup, find_units, parse_unit_shorthand
 
 CASE_NUMBER = re.compile(r"^[A-Za-z0-9]{1,12}-\d{8}-\d{4}$")
+SHORT_NUMBER = re.compile(r"^\d{4}$")
+SHORT_NUMBER_DAYS = 7  # 0007 finds the cases numbered …-0007 registered today and in the six days before
+
+
+def short_number_candidates(short: str, today: date | None = None) -> list[str]:
+    """Return the case numbers that ``0007`` may stand for: every estate's …-0007 of the last week.
+
+    Exact numbers, so the unique index finds them; the caller's queryset keeps those of the user's estates.
+    """
+    today = today or timezone.localdate()
+    codes = Estate.objects.values_list("code", flat=True)
+    days = [today - timedelta(days=n) for n in range(SHORT_NUMBER_DAYS)]
+    return [f"{code}-{day:%Y%m%d}-{short}" for code in codes for day in days]
+
+
 ACTIVE = sorted(ACTIVE_STATUSES)
 
 
@@ -144,7 +161,7 @@ def assignment_requests(qs: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def search_cases(qs: QuerySet[Case], query: str, lookup: NumberLookup | None) -> QuerySet[Case]:
-    """Find cases by number, phone number (as ``lookup`` allows), unit shorthand, resident name or any word.
+    """Find cases by number or its last four digits, phone number (as ``lookup`` allows), unit, name or any word.
 
     ``lookup`` comes from :func:`shouwen.directory.search.number_lookup` for the same query: the last
     4+ digits for those who may see numbers, the whole number for others, nothing when refused.
@@ -160,9 +177,13 @@ def search_cases(qs: QuerySet[Case], query: str, lookup: NumberLookup | None) ->
     # "resident IN (…) OR id IN (…)" uses the indexes on both sides. With subqueries inside the OR,
     # PostgreSQL filtered every case of the estates instead, newest first, until it had enough.
     ref = parse_unit_shorthand(query)
-    if lookup is None and ref is None:
+    short = unicodedata.normalize("NFKC", query)
+    short = short if SHORT_NUMBER.match(short) else ""
+    if lookup is None and ref is None and not short:
         return filter_by_text(qs, query)
     condition = Q(pk__in=[])
+    if short:
+        condition |= Q(number__in=short_number_candidates(short))
     if lookup is not None and not lookup.refused:
         residents = list(lookup.phones().values_list("resident_id", flat=True))
         # The caller's number as registered on the case's contacts: always the whole number.

@@ -12,6 +12,7 @@ from django.db.models import F, Func, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -413,6 +414,10 @@ class CaseActionView(ActionPostView):
         return _case_for(self.request, kwargs["number"])
 
     def done_url(self, target: Case, row: Any, result: Any) -> str:
+        # A page elsewhere (the technician's /m/) may ask to come back to itself; only a path on this site.
+        back = self.request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts=None) and back.startswith("/"):
+            return back
         return reverse("cases:detail", args=[target.number])
 
 

@@ -47,15 +47,26 @@ def parse_unit_shorthand(text: str) -> UnitRef | None:
 
 def find_units(queryset: QuerySet[Unit], ref: UnitRef) -> QuerySet[Unit]:
     """Return the units in ``queryset`` matching the reference."""
-    qs = queryset.filter(building__code__iexact=ref.building, number__iexact=ref.number)
+    qs = queryset.filter(building__code__iexact=ref.building)
+    if ref.number.isdigit():
+        qs = qs.filter(number__in=_spellings(ref.number))
+    else:
+        qs = qs.filter(number__iexact=ref.number)
     if ref.entrance is not None:
         qs = qs.filter(entrance__iexact=ref.entrance)
     return qs
 
 
+def _spellings(number: str) -> list[str]:
+    """Return the ways a flat number of digits may be stored: 801 is also 0801, and 0801 is also 801."""
+    bare = number.lstrip("0") or "0"
+    return sorted({number, bare, bare.zfill(3), bare.zfill(4)})
+
+
 # A role that may not see numbers may look up this many numbers per hour; every lookup is logged.
 NUMBER_LOOKUPS_PER_HOUR = 30
 MIN_DIGITS = 4  # fewer digits than this are never taken for a phone number
+SHORT_CASE_NUMBER = 4  # the digits that end a case number (LJY-20261203-0007)
 
 
 @dataclass(frozen=True)
@@ -112,15 +123,19 @@ def number_lookup(user: AnyUser, query: str) -> NumberLookup | None:
     digits = normalize_phone(query or "")
     if not (digits.isascii() and digits.isdigit() and len(digits) >= MIN_DIGITS):
         return None
-    if can(user, Cap.PERSONAL_REVEAL):
-        return NumberLookup(digits, by_suffix=True, complete=True)
     try:
         validate_phone(digits)
         complete = True
     except ValidationError:
         complete = False
     if not complete and parse_unit_shorthand(query) is not None:
-        return None  # 3-2-1502 is a unit, not the end of a phone number
+        return None  # 3-2-1502, 10-2-102 are units, not the end of a phone number (138-1234-5678 is a number)
+    if can(user, Cap.PERSONAL_REVEAL):
+        return NumberLookup(digits, by_suffix=True, complete=True)
+    if len(query.strip()) == SHORT_CASE_NUMBER:
+        return (
+            None  # 0007 is the short form of a case number to those who may not search by the end of a number
+        )
     since = timezone.now() - timedelta(hours=1)
     count, first = recent_number_lookups(user, since)
     if count >= NUMBER_LOOKUPS_PER_HOUR:

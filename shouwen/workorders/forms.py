@@ -154,7 +154,10 @@ class DiagnosisForm(StepForm):
         required=False,
     )
     responsibility = forms.ChoiceField(
-        label=_("维修责任"), choices=[("", _("待确定"))] + list(Attribution.choices), required=False
+        # "待确定" once: the empty choice is it (Attribution.UNDETERMINED is not offered a second time).
+        label=_("维修责任"),
+        choices=[("", _("待确定"))] + [c for c in Attribution.choices if c[0] != Attribution.UNDETERMINED],
+        required=False,
     )
 
     def setup(self) -> None:

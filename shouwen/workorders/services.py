@@ -20,8 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shouwen.access.services import log_reveal_for_work
 from shouwen.cases import services as case_services
-from shouwen.cases.models import Attribution, Case
+from shouwen.cases.lib import lock_case, record_event, save_case
+from shouwen.cases.models import Attribution, Case, CaseEvent
 from shouwen.cases.transitions import CaseActionDenied
 from shouwen.core.actions import Conflict
 from shouwen.core.services import required_text, save_version
@@ -29,11 +31,13 @@ from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
 from shouwen.workorders import transitions
 from shouwen.workorders.models import (
+    OPEN_STATES,
     Material,
     OrderKind,
     PaymentMethod,
     PhotoStage,
     Rating,
+    State,
     Trade,
     Urgency,
     WorkOrder,
@@ -299,6 +303,35 @@ def assign_technicians(
 
 
 @transaction.atomic
+@transaction.atomic
+def reveal_contact_phone(staff: Staff, order: WorkOrder, ip_address: str | None = None) -> list[str]:
+    """Return the numbers to call about the job (caller's, then the resident's) and log the reveal.
+
+    Only the technicians sent to the open order see them, to arrange the visit; the reveal is written to
+    the personal-data access log with the order's number as the reason.
+    """
+    if order.state not in OPEN_STATES and order.state != State.DONE:
+        raise ValidationError(_("该工单已结束，不能再查看住户电话。"))
+    if not order.crew.filter(staff=staff, removed_at__isnull=True).exists():
+        raise CaseActionDenied(_("只有派到该工单的维修人员可以查看住户电话。"))
+    case = order.case
+    numbers: list[str] = []
+    if case.origin is not None and case.origin.caller_phone:
+        numbers.append(case.origin.caller_phone)
+    if case.resident is not None:
+        numbers += [p.number for p in case.resident.phones.all() if p.number not in numbers]
+    if not numbers:
+        raise ValidationError(_("该事项没有登记电话号码。"))
+    log_reveal_for_work(
+        staff.user,
+        case.resident,
+        case.estate_id,
+        _("上门预约联系（工单 %(number)s）") % {"number": order.number},
+        ip_address,
+    )
+    return numbers
+
+
 def accept_work_order(staff: Staff, order: WorkOrder, *, version: int | None = None) -> WorkOrder:
     """Accept the job (接单); on an order sent to nobody yet, the accepting technician takes it."""
     order = _lock(order, version)
@@ -356,7 +389,29 @@ def record_diagnosis(
     order.diagnosed_at = order.diagnosed_at or timezone.now()
     event(order, staff, "diagnose", order.plan, responsibility=order.responsibility)
     _save(order, "diagnosis", "plan", "responsibility", "state", "diagnosed_at")
+    _attribute_case(staff, order)
     return order
+
+
+def _attribute_case(staff: Staff, order: WorkOrder) -> None:
+    """Carry the responsibility the technician found to the case's 责任归属, unless someone already decided it."""
+    if not order.responsibility or order.responsibility == Attribution.UNDETERMINED:
+        return
+    case = lock_case(order.case)
+    if case.attribution and case.attribution != Attribution.UNDETERMINED:
+        return
+    case.attribution = order.responsibility
+    case.attribution_note = _("维修工作单 %(number)s 的诊断") % {"number": order.number}
+    record_event(
+        case,
+        staff,
+        CaseEvent.Kind.ATTRIBUTION,
+        case.attribution_note,
+        attribution=case.attribution,
+        work_order=order.number,
+    )
+    save_case(case, "attribution", "attribution_note")
+    order.case = case
 
 
 def _recompute(order: WorkOrder) -> None:

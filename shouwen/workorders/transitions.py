@@ -66,7 +66,8 @@ def _unsigned(order: WorkOrder) -> bool:
 
 
 def _owes(order: WorkOrder) -> bool:
-    return order.paid is True and order.paid_at is None
+    """A paid job with something to pay and not yet paid (a ¥0.00 job asks for no payment)."""
+    return order.paid is True and order.paid_at is None and order.total > 0
 
 
 def _case_active(order: WorkOrder) -> bool:

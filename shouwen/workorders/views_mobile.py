@@ -19,7 +19,8 @@ from django.views.generic import TemplateView
 from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset
-from shouwen.cases.models import CaseEvent
+from shouwen.cases.models import Case, CaseEvent
+from shouwen.cases.queries import handovers_waiting_for, visible_handovers
 from shouwen.cases.transitions import CaseActionDenied
 from shouwen.core.action_views import ActionPostView, acting_staff
 from shouwen.core.forms import attach_errors
@@ -35,6 +36,7 @@ from shouwen.workorders.models import (
     WorkOrder,
     WorkOrderTechnician,
 )
+from shouwen.workorders.services import reveal_contact_phone
 from shouwen.workorders.warranty import propose_charge
 
 me = acting_staff
@@ -96,6 +98,9 @@ class MobileHomeView(CapabilityRequiredMixin, TemplateView):
                 .filter(case__estate__in=staff.estates.all())
                 .order_by("appointment_at", "created_at")[:20],
                 "today": today,
+                "handovers": visible_handovers(
+                    handovers_waiting_for(staff), scope_queryset(Case.objects.all(), self.request.user)
+                ).select_related("case__unit__building", "case__public_area")[:20],
             }
         )
         return ctx
@@ -167,9 +172,22 @@ class JobView(CapabilityRequiredMixin, TemplateView):
                 .select_related("actor")
                 .order_by("at", "pk"),
                 "steps": _progress(order),
+                "may_reveal": any(c.staff_id == staff.pk for c in order.current_crew)  # type: ignore[attr-defined]
+                and order.state != State.CANCELLED,
+                "revealed": kwargs.get("revealed"),
             }
         )
         return ctx
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Reveal the numbers to call about the job (logged); shown on this page only, never stored."""
+        order = order_for(request, kwargs["number"])
+        try:
+            numbers = reveal_contact_phone(me(request), order, request.META.get("REMOTE_ADDR"))
+        except (ValidationError, CaseActionDenied) as exc:
+            messages.error(request, error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+            return HttpResponseRedirect(reverse("mobile:job", args=[order.number]))
+        return self.render_to_response(self.get_context_data(revealed=numbers, **kwargs))
 
 
 def _progress(order: WorkOrder) -> list[tuple[str, bool]]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwen.cases.models import Attribution
-from shouwen.workorders.models import AppliesTo, WarrantyRule, WorkOrder
+from shouwen.workorders.models import AppliesTo, OrderKind, WarrantyRule, WorkOrder
 
 
 def add_months(start: date, months: int) -> date:
@@ -50,6 +50,10 @@ def propose_charge(order: WorkOrder, today: date | None = None) -> Proposal:
     if order.responsibility == Attribution.DEVELOPER:
         # Construction leftovers are the developer's to put right (001 入住 ⑤), never the resident's.
         return Proposal(paid=False, reason=_("开发商遗留问题，由开发商负责返修，住户免费。"))
+    if order.kind == OrderKind.REWORK:
+        return Proposal(paid=False, reason=_("返工：上次维修未修好，住户免费。"))
+    if order.responsibility == Attribution.PROPERTY:
+        return Proposal(paid=False, reason=_("责任在物业公司，住户免费。"))
     case = order.case
     if case.unit_id is not None:
         applies_to, start = AppliesTo.UNIT, case.unit.handover_date  # type: ignore[union-attr]

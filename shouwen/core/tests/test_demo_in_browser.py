@@ -85,3 +85,19 @@ def test_clerk_signs_in_and_finds_resident_by_last_four_digits(demo_server, page
     assert masked in results.inner_text()
     assert number not in page.content()  # the full number is never on a list page
     screenshot(page, "demo-resident-search")
+
+
+def test_the_demo_prints_the_sign_ins_once_and_keeps_staff_mail_in_a_folder(demo_server):
+    base, db_path = demo_server
+    var = db_path.parent
+    mail = var / "mail"
+    deadline = time.monotonic() + 60
+    # The worker delivers the escalations the demo data's sweep raised: to files, not to a missing server.
+    while not any(mail.glob("*.log")) and time.monotonic() < deadline:
+        time.sleep(1)
+    log = (var / "server.log").read_text(errors="replace")
+    assert log.count("Demo sign-ins") == 1
+    assert f"Staff e-mail is written to {mail}/" in log
+    assert "Connection refused" not in log and "failed" not in log.lower()
+    messages = "".join(p.read_text(errors="replace") for p in mail.glob("*.log"))
+    assert "@anju-wuye.example" in messages

@@ -14,4 +14,22 @@
     var field = event.target.closest("[data-autosubmit]");
     if (field && field.form) { field.form.submit(); }
   });
+  // On a phone, tables become cards (shouwen.css): each cell is labelled with its column's heading.
+  function labelCells(root) {
+    root.querySelectorAll("table").forEach(function (table) {
+      var heads = table.querySelectorAll("thead th");
+      if (!heads.length) { return; }
+      table.classList.add("cards");
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, i) {
+          var head = heads[i];
+          if (head && cell.colSpan === 1 && !cell.hasAttribute("data-label") && head.textContent.trim()) {
+            cell.setAttribute("data-label", head.textContent.trim());
+          }
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { labelCells(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { labelCells(event.target); });
 })();

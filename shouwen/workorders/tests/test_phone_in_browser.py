@@ -53,8 +53,7 @@ def test_technician_does_a_paid_job_on_the_phone_and_the_pdf_shows_it(
     )
     base = live_server.url
     page = phone
-    sign_in(page, base, "jishu")
-    page.click("#nav-my-jobs")
+    sign_in(page, base, "jishu")  # a technician lands on his jobs
     page.wait_for_url(base + "/m/")
     assert "3栋2单元1502" in page.inner_text("#today")
     screenshot(page, "phone-my-jobs")
@@ -172,3 +171,44 @@ def test_night_technician_logs_a_call_on_the_phone(live_server, live_world, seed
     assert "次日工作单" in phone.inner_text("#messages")
     order = WorkOrder.objects.get()
     assert order.trade == "civil" and order.case.origin.channel == "night_log"
+
+
+def test_technician_accepts_a_handover_on_the_phone_and_calls_the_resident_of_his_job(
+    live_server, live_world, seeded, phone, sign_in
+):
+    from shouwen.access.models import PersonalDataAccess
+    from shouwen.cases import services as case_services
+
+    world = live_world
+    lift = world.register(category="public_repair", content="3栋电梯异响", resident=None, unit=None)
+    case_services.hand_over(world.clerk, lift, to_staff=world.technician, note="请检查电梯")
+    order = services.create_work_order(
+        world.clerk, register_repair(world), trade="plumbing", technicians=[world.technician]
+    )
+    base = live_server.url
+    sign_in(phone, base, "jishu")
+    phone.wait_for_url(base + "/m/")
+    assert phone.locator("#bell").is_visible() and phone.locator("#sign-out").count() == 1
+    assert "请检查电梯" in phone.inner_text("#handovers")
+    with phone.expect_navigation():
+        phone.click("#handovers button:has-text('接收')")
+    assert "已接收" in phone.inner_text("#messages")
+    assert phone.locator("#handovers").count() == 0
+    lift.refresh_from_db()
+    assert lift.accountable == world.technician
+
+    phone.goto(f"{base}/m/jobs/{order.number}/")
+    assert "13812345678" not in phone.inner_text("#job")
+    with phone.expect_navigation():
+        phone.click("#reveal-phone")
+    assert phone.locator("a[href='tel:13812345678']").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    screenshot(phone, "phone-job-number-revealed")
+    entry = PersonalDataAccess.objects.get(user=world.technician.user)
+    assert order.number in entry.reason and entry.resident == world.residents["owner"]
+
+    # The supervisor reads it in the access log.
+    phone.context.clear_cookies()
+    sign_in(phone, base, "kfzg")
+    phone.goto(base + "/access/log/")
+    assert order.number in phone.inner_text("main")

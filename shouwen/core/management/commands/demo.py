@@ -7,13 +7,16 @@ stopped, so no worker is left running after the demo.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -24,6 +27,25 @@ RESTART_GAP = 5.0
 # After Ctrl+C the terminal has signalled the children too: give them this long to stop on their own.
 OWN_STOP_GRACE = 2.0
 STOP_TIMEOUT = 20.0
+
+
+FILE_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+
+
+def use_demo_mailbox() -> str:
+    """Write staff e-mail to files under var/mail unless EMAIL_BACKEND was chosen; return that folder or "".
+
+    A newcomer's machine has no mail server: sending would fail once per notification. The setting is
+    changed for this process (the demo data's sweep) and passed to the server and the worker it starts.
+    """
+    if os.environ.get("EMAIL_BACKEND"):
+        return ""
+    os.environ["EMAIL_BACKEND"] = FILE_BACKEND
+    settings.EMAIL_BACKEND = FILE_BACKEND
+    os.environ.setdefault("EMAIL_FILE_PATH", str(settings.EMAIL_FILE_PATH))
+    settings.EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+    Path(settings.EMAIL_FILE_PATH).mkdir(parents=True, exist_ok=True)
+    return str(settings.EMAIL_FILE_PATH)
 
 
 def worker_argv() -> list[str]:
@@ -61,9 +83,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from shouwen.core.management.commands.demo_data import print_sign_ins
 
+        mail_to = use_demo_mailbox()
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("demo_data", if_empty=True)
+        call_command("demo_data", if_empty=True, no_sign_ins=True)
         print_sign_ins(self.stdout.write)
+        if mail_to:
+            self.stdout.write(f"Staff e-mail is written to {mail_to}/ (one file per batch), not sent.")
         if options["no_serve"]:
             return
         call_command("collectstatic", interactive=False, verbosity=0)

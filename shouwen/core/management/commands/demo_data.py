@@ -16,6 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if data exists")
+        parser.add_argument("--no-sign-ins", action="store_true", help="do not print the sign-in table")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if Company.objects.exists():
@@ -40,7 +41,8 @@ class Command(BaseCommand):
         counts = sweep_deadlines()
         self.stdout.write(f"Deadline sweep: {counts['escalated']} escalations")
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
-        print_sign_ins(self.stdout.write)
+        if not options["no_sign_ins"]:
+            print_sign_ins(self.stdout.write)
 
 
 def print_sign_ins(write: Any) -> None:
