@@ -6,7 +6,7 @@ from shouwen.workorders import services
 from shouwen.workorders.tests.conftest import register_repair
 
 ROWS = 20
-JOBS_PIN = 10  # session, user, staff, roles, estates, today's, upcoming, to finish, unassigned, the bell
+JOBS_PIN = 12  # session, user, staff, roles, estates, the bell, handovers waiting, today's, upcoming, to finish, unassigned, crews
 
 
 def test_the_jobs_list_of_twenty_orders_takes_a_pinned_number_of_queries(
