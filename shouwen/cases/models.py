@@ -85,6 +85,10 @@ ACTIVE_STATUSES = frozenset({CaseStatus.AWAITING_DOCUMENTS, CaseStatus.OPEN, Cas
 TERMINAL_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.DECLINED, CaseStatus.VOID})
 
 
+# A registration more than this after reception is shown as late (补登记) on the case page and in the API.
+REGISTERED_LATE_AFTER = timedelta(minutes=5)
+
+
 class Contact(models.Model):
     """One registered call, visit, letter… (来电来访登记), answered on the spot or opening a case."""
 
@@ -176,6 +180,16 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.received_at:%Y-%m-%d %H:%M} {self.content[:20]}"
+
+    @property
+    def registration_delay(self) -> timedelta:
+        """Return how long after reception the contact was registered (a letter, the night log…)."""
+        return max(self.registered_at - self.received_at, timedelta(0))
+
+    @property
+    def registered_late(self) -> bool:
+        """Return whether the contact was registered later than clock differences explain."""
+        return self.registration_delay > REGISTERED_LATE_AFTER
 
 
 class Case(models.Model):

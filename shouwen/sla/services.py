@@ -116,8 +116,11 @@ def _report_on_registration(case: Case, at: datetime) -> None:
 
 
 def _registered(event: CaseEvent) -> None:
-    deadlines.open_deadline(event.case, DeadlineKind.FIRST_ANSWER, event.at)
-    deadlines.open_deadline(event.case, DeadlineKind.RESOLUTION, event.at)
+    # The seeds' limits run from reception (接待): a letter or a night-log entry registered the next
+    # morning has been waiting since it was received, not since it was typed in.
+    received = event.case.origin.received_at
+    deadlines.open_deadline(event.case, DeadlineKind.FIRST_ANSWER, received)
+    deadlines.open_deadline(event.case, DeadlineKind.RESOLUTION, received)
     _report_on_registration(event.case, event.at)
 
 

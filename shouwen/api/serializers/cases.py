@@ -444,6 +444,10 @@ class CaseDetailSerializer(CaseListSerializer):
     attribution_display = serializers.CharField(source="get_attribution_display", read_only=True)
     channel = serializers.ChoiceField(source="origin.channel", choices=Channel.choices, read_only=True)
     received_at = serializers.DateTimeField(source="origin.received_at", read_only=True)
+    registered_at = serializers.DateTimeField(source="origin.registered_at", read_only=True)
+    registered_after_minutes = serializers.SerializerMethodField(
+        help_text=gettext_lazy("接待后多少分钟才登记（补登记；时限从接待时间起算）")
+    )
     content = serializers.CharField(source="origin.content", read_only=True)
     caller_name = serializers.CharField(source="origin.caller_name", read_only=True)
     caller_phone = serializers.SerializerMethodField()
@@ -487,6 +491,8 @@ class CaseDetailSerializer(CaseListSerializer):
             "summary",
             "channel",
             "received_at",
+            "registered_at",
+            "registered_after_minutes",
             "content",
             "caller_name",
             "caller_phone",
@@ -540,6 +546,10 @@ class CaseDetailSerializer(CaseListSerializer):
         if pending is None:
             return transitions.pending_handover(obj)
         return pending[0] if pending else None
+
+    def get_registered_after_minutes(self, obj: Case) -> int:
+        """Return the whole minutes between reception and registration (0 when registered at once)."""
+        return int(obj.origin.registration_delay.total_seconds() // 60)
 
     @extend_schema_field(serializers.CharField(help_text=gettext_lazy("来电人电话（已隐藏中间四位）")))
     def get_caller_phone(self, obj: Case) -> str:
