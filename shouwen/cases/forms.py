@@ -17,6 +17,7 @@ from shouwen.cases.models import (
     OneTimeNotice,
     PauseReason,
     Severity,
+    Urgency,
 )
 from shouwen.core.actions import ActionForm
 from shouwen.core.params import parse_id
@@ -95,6 +96,17 @@ class IntakeForm(forms.Form):
         max_length=LONG_TEXT_MAX,
     )
     preferred_time = forms.CharField(label=_("方便上门时间"), max_length=60, required=False)
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"),
+        choices=[("", _("按内容判断"))] + list(Urgency.choices),
+        required=False,
+        help_text=_("不选则按内容判断：电梯困人、爆管、燃气泄漏为紧急，漏水、停水停电为较急"),
+    )
+    requested_due = forms.DateField(
+        label=_("住户要求的期限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     procedure = forms.ModelChoiceField(
         Procedure.objects.filter(active=True), label=_("办理手续"), required=False
     )

@@ -62,6 +62,14 @@ class Severity(models.TextChoices):
     MINOR = "minor", _("轻微")
 
 
+class Urgency(models.TextChoices):
+    """How soon a repair needs someone on site; its response and completion limits are sla policies."""
+
+    EMERGENCY = "emergency", _("紧急")
+    URGENT = "urgent", _("较急")
+    NORMAL = "normal", _("一般")
+
+
 class Attribution(models.TextChoices):
     PROPERTY = "property", _("物业公司")
     CONTRACTOR = "contractor", _("装修施工方")
@@ -282,6 +290,9 @@ class Case(models.Model):
         choices=[("safety", _("安全设施")), ("leak", _("渗漏水")), ("other", _("其他"))],
     )
     requested_due = models.DateField(_("住户要求的期限"), null=True, blank=True)
+    urgency = models.CharField(
+        _("紧急程度"), max_length=10, choices=Urgency.choices, blank=True, default="", help_text=_("维修事项")
+    )
     paused_since = models.DateTimeField(_("暂停计时自"), null=True, blank=True)
     visit_count = models.PositiveSmallIntegerField(_("来访次数"), default=0)
     created_at = models.DateTimeField(_("立项时间"), default=timezone.now, db_index=True)
@@ -495,6 +506,7 @@ class CaseEvent(models.Model):
         WORK_ORDER = "work_order", _("维修工作单")
         RETURN_VISIT = "return_visit", _("回访")
         RETURN_VISIT_FAILED = "return_visit_failed", _("回访未接通")
+        CORRECTED = "corrected", _("更正登记")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("事项"))
     at = models.DateTimeField(_("时间"), default=timezone.now)

@@ -34,6 +34,7 @@ from shouwen.cases.models import (
     OneTimeNotice,
     Responsibility,
     Severity,
+    Urgency,
 )
 from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
@@ -215,6 +216,16 @@ class ContactRegistrationSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
         help_text=gettext_lazy("接待时间；不填为现在。补登记最早可到若干天前（默认 31 天），不能晚于现在"),
+    )
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("维修的紧急程度；不填则按内容判断（电梯困人、爆管、燃气为紧急）"),
+    )
+    requested_due = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=gettext_lazy("住户要求的期限")
     )
 
 
@@ -441,6 +452,7 @@ class CaseDetailSerializer(CaseListSerializer):
 
     estate_code = serializers.CharField(source="estate.code", read_only=True)
     severity_display = serializers.CharField(source="get_severity_display", read_only=True)
+    urgency_display = serializers.CharField(source="get_urgency_display", read_only=True)
     attribution_display = serializers.CharField(source="get_attribution_display", read_only=True)
     channel = serializers.ChoiceField(source="origin.channel", choices=Channel.choices, read_only=True)
     received_at = serializers.DateTimeField(source="origin.received_at", read_only=True)
@@ -525,6 +537,8 @@ class CaseDetailSerializer(CaseListSerializer):
             "age_seconds",
             "version",
             "repair_type",
+            "urgency",
+            "urgency_display",
             "requested_due",
             "paused_since",
             "deadlines",
