@@ -288,6 +288,53 @@ class AttributionForm(ActionForm):
         }
 
 
+class CorrectionForm(ActionForm):
+    """Correct what was registered wrongly (the service records each change as before → after)."""
+
+    category = forms.ChoiceField(label=_("类别"), choices=Category.choices, required=False)
+    severity = forms.ChoiceField(
+        label=_("投诉等级"), choices=[("", "—")] + list(Severity.choices), required=False
+    )
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), choices=[("", _("按内容判断"))] + list(Urgency.choices), required=False
+    )
+    unit = forms.ModelChoiceField(Unit.objects.none(), label=_("房屋"), required=False)
+    public_area = forms.ModelChoiceField(PublicArea.objects.none(), label=_("公共区域"), required=False)
+    caller_phone = forms.CharField(
+        label=_("联系电话"), max_length=30, required=False, help_text=_("留空则不改")
+    )
+    requested_due = forms.DateField(
+        label=_("住户要求的期限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=_("更正原因（可选）"), max_length=200, required=False)
+
+    def arguments(self) -> dict[str, Any]:
+        """Return the corrected values; a field the request leaves out keeps its current value."""
+        args = {k: v for k, v in self.cleaned_data.items() if k in self.data}
+        if not args.get("category"):
+            args.pop("category", None)
+        return args
+
+    def setup(self) -> None:
+        case = self.target
+        _field(self, "unit").queryset = Unit.objects.filter(building__estate=case.estate_id).select_related(
+            "building"
+        )
+        _field(self, "public_area").queryset = PublicArea.objects.filter(estate=case.estate_id).order_by(
+            "name"
+        )
+        self.initial = {
+            "category": case.category,
+            "severity": case.severity,
+            "urgency": case.urgency,
+            "unit": case.unit_id,
+            "public_area": case.public_area_id,
+            "requested_due": case.requested_due,
+        }
+
+
 class VisitForm(ActionForm):
     """The resident called or came again about this case."""
 

@@ -223,6 +223,42 @@ def _reopened(event: CaseEvent) -> None:
     deadlines.open_deadline(event.case, DeadlineKind.RESOLUTION, event.at)
 
 
+CORRECTABLE_KINDS = (DeadlineKind.FIRST_ANSWER, DeadlineKind.ON_SITE, DeadlineKind.RESOLUTION)
+
+
+def _follow_correction(case: Case, kind: str) -> None:
+    """Put the case's deadline of this kind under the policy its corrected registration now matches."""
+    running = Deadline.objects.filter(
+        case=case, kind=kind, state__in=[DeadlineState.RUNNING, DeadlineState.PAUSED]
+    ).first()
+    policy = deadlines.match_policy(case, kind)
+    if running is None:
+        # A limit that newly applies (e.g. a grade now given) runs from reception, unless one was met already.
+        if policy is not None and not Deadline.objects.filter(case=case, kind=kind).exists():
+            deadlines.open_deadline(case, kind, case.origin.received_at)
+        return
+    if policy is None:
+        deadlines.cancel(case, [kind])
+        return
+    running.policy = policy
+    running.case = case
+    deadlines.schedule(running)
+    running.level = min(running.level, deadlines.level_at(running, timezone.now()))
+    running.next_check_at = deadlines.next_check(running) if running.state == DeadlineState.RUNNING else None
+    running.save()
+
+
+def _corrected(event: CaseEvent) -> None:
+    case = event.case
+    for kind in CORRECTABLE_KINDS:
+        _follow_correction(case, kind)
+    changes = event.data.get("changes", {}) if isinstance(event.data, dict) else {}
+    if "severity" in changes or "category" in changes:
+        _report_on_registration(case, event.at)
+    if "urgency" in changes and case.urgency == Urgency.EMERGENCY:
+        alert_emergency(case)
+
+
 def _closed(event: CaseEvent) -> None:
     deadlines.meet(event.case, [k.value for k in DeadlineKind], event.at)
 
@@ -262,6 +298,7 @@ HANDLERS: dict[str, Callable[[CaseEvent], None]] = {
     K.WORK_ORDER: _work_order,
     K.RESOLVED: _resolved,
     K.REOPENED: _reopened,
+    K.CORRECTED: _corrected,
     K.CLOSED: _closed,
     K.DECLINED: _declined,
     K.VOIDED: _voided,

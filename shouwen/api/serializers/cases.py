@@ -461,6 +461,12 @@ class CaseDetailSerializer(CaseListSerializer):
         help_text=gettext_lazy("接待后多少分钟才登记（补登记；时限从接待时间起算）")
     )
     content = serializers.CharField(source="origin.content", read_only=True)
+    possible_duplicates = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "警告（不阻止）：同一房屋或电话在一小时内登记的同类未办结事项编号，可能是重复登记"
+        )
+    )
+    promised_at = serializers.SerializerMethodField()
     caller_name = serializers.CharField(source="origin.caller_name", read_only=True)
     caller_phone = serializers.SerializerMethodField()
     location = serializers.CharField(source="origin.location", read_only=True)
@@ -505,6 +511,8 @@ class CaseDetailSerializer(CaseListSerializer):
             "received_at",
             "registered_at",
             "registered_after_minutes",
+            "possible_duplicates",
+            "promised_at",
             "content",
             "caller_name",
             "caller_phone",
@@ -560,6 +568,25 @@ class CaseDetailSerializer(CaseListSerializer):
         if pending is None:
             return transitions.pending_handover(obj)
         return pending[0] if pending else None
+
+    def get_possible_duplicates(self, obj: Case) -> list[str]:
+        """Return the numbers of open cases that may be the same matter registered again."""
+        from shouwen.cases.services import possible_duplicates
+
+        return [c.number for c in possible_duplicates(obj)[:10]]
+
+    @extend_schema_field(
+        serializers.DateTimeField(
+            allow_null=True,
+            help_text=gettext_lazy("回执中承诺的答复或办结时间（首次答复或办理完成时限），没有时限时为 null"),
+        )
+    )
+    def get_promised_at(self, obj: Case) -> str | None:
+        """Return the answer time the receipt promises, in the local time zone like every other time."""
+        from shouwen.cases.services import promised_time
+
+        promised = promised_time(obj)
+        return None if promised is None else serializers.DateTimeField().to_representation(promised)
 
     def get_registered_after_minutes(self, obj: Case) -> int:
         """Return the whole minutes between reception and registration (0 when registered at once)."""
