@@ -133,6 +133,20 @@ class _Keep:
 KEEP: Any = _Keep()
 
 
+def _unit_named(case: Case, text: str) -> Unit | None:
+    """Return the estate's unit the text names (None for an empty text), or refuse under ``unit_text``."""
+    from shouwen.cases.intake import _unit_from_text
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    errors: dict[str, str] = {}
+    unit = _unit_from_text(case.estate, text, errors)
+    if errors:
+        raise ValidationError(errors)
+    return unit
+
+
 @transaction.atomic
 def correct_registration(
     staff: Staff,
@@ -145,12 +159,13 @@ def correct_registration(
     public_area: PublicArea | None = KEEP,
     caller_phone: str = "",
     requested_due: date | None = KEEP,
+    unit_text: str = KEEP,
     reason: str = "",
 ) -> Case:
     """Correct what was registered wrongly; each change goes in the timeline as before → after.
 
     What is left out stays as registered (an empty ``caller_phone`` too: a number is replaced, never
-    erased). The accountable person or a supervisor corrects an active case; the deadlines are
+    erased); ``unit_text`` names the unit as people type it (3-2-1502), empty for none. The accountable person or a supervisor corrects an active case; the deadlines are
     recomputed from reception by the sla app.
     """
     reason = (reason or "").strip()
@@ -168,6 +183,8 @@ def correct_registration(
         "caller_phone": caller_phone,
         "requested_due": requested_due,
     }
+    if unit_text is not KEEP:
+        given["unit"] = _unit_named(case, unit_text)
     after = _check(case, {f: before[f] if v is KEEP else v for f, v in given.items()})
     changed = [f for f in FIELDS if before[f] != after[f]]
     if not changed:

@@ -298,7 +298,9 @@ class CorrectionForm(ActionForm):
     urgency = forms.ChoiceField(
         label=_("紧急程度"), choices=[("", _("按内容判断"))] + list(Urgency.choices), required=False
     )
-    unit = forms.ModelChoiceField(Unit.objects.none(), label=_("房屋"), required=False)
+    unit_text = forms.CharField(
+        label=_("房号"), max_length=30, required=False, help_text=_("如 3-2-1502 或 3栋2单元1502；清空为无")
+    )
     public_area = forms.ModelChoiceField(PublicArea.objects.none(), label=_("公共区域"), required=False)
     caller_phone = forms.CharField(
         label=_("联系电话"), max_length=30, required=False, help_text=_("留空则不改")
@@ -319,9 +321,6 @@ class CorrectionForm(ActionForm):
 
     def setup(self) -> None:
         case = self.target
-        _field(self, "unit").queryset = Unit.objects.filter(building__estate=case.estate_id).select_related(
-            "building"
-        )
         _field(self, "public_area").queryset = PublicArea.objects.filter(estate=case.estate_id).order_by(
             "name"
         )
@@ -329,7 +328,7 @@ class CorrectionForm(ActionForm):
             "category": case.category,
             "severity": case.severity,
             "urgency": case.urgency,
-            "unit": case.unit_id,
+            "unit_text": case.unit.label if case.unit is not None else "",
             "public_area": case.public_area_id,
             "requested_due": case.requested_due,
         }

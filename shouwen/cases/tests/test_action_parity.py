@@ -98,7 +98,8 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w, c: {
             "category": "complaint",
             "severity": "major",
-            "unit": w.units["3-2-1502"].pk,
+            "unit_text": "",
+            "public_area": w.lift.pk,
             "caller_phone": "13900001111",
             "requested_due": "2026-12-31",
             "reason": "漏登投诉等级",

@@ -95,10 +95,10 @@ def test_the_case_page_offers_the_correction_to_the_holder(world, client_for):
     assert "更正登记" in page
     client.post(
         reverse("cases:act", args=[case.number, "correct"]),
-        {"category": "complaint", "severity": "important", "unit": case.unit_id, "caller_phone": ""},
+        {"category": "complaint", "severity": "important", "unit_text": "3-2-1502", "caller_phone": ""},
     )
     case.refresh_from_db()
-    assert case.severity == "important"
+    assert case.severity == "important" and case.unit == world.units["3-2-1502"]
     assert case.origin.caller_phone == "13812345678"  # left empty: kept
 
 
@@ -150,3 +150,13 @@ def test_the_receipt_and_its_text_message_promise_an_answer_time(world, client_f
         .json()["promised_at"]
         .startswith("2026-03-05T00:00")
     )
+
+
+def test_a_unit_is_corrected_as_people_type_it_and_an_unknown_one_is_refused(world):
+    case = ungraded_complaint(world)
+    with pytest.raises(ValidationError) as unknown:
+        services.correct_registration(world.clerk, case, unit_text="99-9-9999")
+    assert "unit_text" in unknown.value.message_dict
+    services.correct_registration(world.clerk, case, unit_text="")
+    case.refresh_from_db()
+    assert case.unit is None and "房屋：3栋2单元1502 → —" in case.events.get(kind="corrected").text
