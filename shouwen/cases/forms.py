@@ -137,6 +137,15 @@ class IntakeForm(forms.Form):
         ]
         if estates.count() == 1:
             self.fields["estate"].initial = estates.first()
+        from shouwen.cases.intake import EMERGENCY_WORDS, URGENT_WORDS
+
+        # The page proposes the urgency as the description is typed, by the words the service uses.
+        self.fields["urgency"].widget.attrs.update(
+            {
+                "data-emergency-words": "|".join(EMERGENCY_WORDS),
+                "data-urgent-words": "|".join(URGENT_WORDS),
+            }
+        )
 
     def registration(self) -> dict[str, Any]:
         """Return the service's arguments (every rule is the service's: see ``prepare_contact``)."""
