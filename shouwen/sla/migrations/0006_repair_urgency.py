@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0004_escalation_handling'),
+        ('sla', '0005_report_indexes'),
     ]
 
     operations = [
