@@ -448,6 +448,9 @@ SPECTACULAR_SETTINGS = {
         "AttributionEnum": "shouwen.cases.models.Attribution",  # a case's attribution, an order's responsibility
         "ResidentRatingEnum": "shouwen.workorders.models.Rating",
         "PaymentMethodEnum": "shouwen.workorders.models.PaymentMethod",
+        # A repair case's urgency (three levels) and a work order's (emergency or normal).
+        "CaseUrgencyEnum": "shouwen.cases.models.Urgency",
+        "WorkOrderUrgencyEnum": "shouwen.workorders.models.Urgency",
     },
 }
 

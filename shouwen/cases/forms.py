@@ -17,6 +17,7 @@ from shouwen.cases.models import (
     OneTimeNotice,
     PauseReason,
     Severity,
+    Urgency,
 )
 from shouwen.core.actions import ActionForm
 from shouwen.core.params import parse_id
@@ -95,6 +96,17 @@ class IntakeForm(forms.Form):
         max_length=LONG_TEXT_MAX,
     )
     preferred_time = forms.CharField(label=_("方便上门时间"), max_length=60, required=False)
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"),
+        choices=[("", _("按内容判断"))] + list(Urgency.choices),
+        required=False,
+        help_text=_("不选则按内容判断：电梯困人、爆管、燃气泄漏为紧急，漏水、停水停电为较急"),
+    )
+    requested_due = forms.DateField(
+        label=_("住户要求的期限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     procedure = forms.ModelChoiceField(
         Procedure.objects.filter(active=True), label=_("办理手续"), required=False
     )
@@ -125,6 +137,15 @@ class IntakeForm(forms.Form):
         ]
         if estates.count() == 1:
             self.fields["estate"].initial = estates.first()
+        from shouwen.cases.intake import EMERGENCY_WORDS, URGENT_WORDS
+
+        # The page proposes the urgency as the description is typed, by the words the service uses.
+        self.fields["urgency"].widget.attrs.update(
+            {
+                "data-emergency-words": "|".join(EMERGENCY_WORDS),
+                "data-urgent-words": "|".join(URGENT_WORDS),
+            }
+        )
 
     def registration(self) -> dict[str, Any]:
         """Return the service's arguments (every rule is the service's: see ``prepare_contact``)."""
@@ -273,6 +294,52 @@ class AttributionForm(ActionForm):
         self.initial = {
             "attribution": self.target.attribution or "undetermined",
             "note": self.target.attribution_note,
+        }
+
+
+class CorrectionForm(ActionForm):
+    """Correct what was registered wrongly (the service records each change as before → after)."""
+
+    category = forms.ChoiceField(label=_("类别"), choices=Category.choices, required=False)
+    severity = forms.ChoiceField(
+        label=_("投诉等级"), choices=[("", "—")] + list(Severity.choices), required=False
+    )
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), choices=[("", _("按内容判断"))] + list(Urgency.choices), required=False
+    )
+    unit_text = forms.CharField(
+        label=_("房号"), max_length=30, required=False, help_text=_("如 3-2-1502 或 3栋2单元1502；清空为无")
+    )
+    public_area = forms.ModelChoiceField(PublicArea.objects.none(), label=_("公共区域"), required=False)
+    caller_phone = forms.CharField(
+        label=_("联系电话"), max_length=30, required=False, help_text=_("留空则不改")
+    )
+    requested_due = forms.DateField(
+        label=_("住户要求的期限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=_("更正原因（可选）"), max_length=200, required=False)
+
+    def arguments(self) -> dict[str, Any]:
+        """Return the corrected values; a field the request leaves out keeps its current value."""
+        args = {k: v for k, v in self.cleaned_data.items() if k in self.data}
+        if not args.get("category"):
+            args.pop("category", None)
+        return args
+
+    def setup(self) -> None:
+        case = self.target
+        _field(self, "public_area").queryset = PublicArea.objects.filter(estate=case.estate_id).order_by(
+            "name"
+        )
+        self.initial = {
+            "category": case.category,
+            "severity": case.severity,
+            "urgency": case.urgency,
+            "unit_text": case.unit.label if case.unit is not None else "",
+            "public_area": case.public_area_id,
+            "requested_due": case.requested_due,
         }
 
 

@@ -29,6 +29,7 @@ from shouwen.cases.models import (
     Category,
     Contact,
     Responsibility,
+    Urgency,
 )
 from shouwen.cases.search import segment_for_index
 from shouwen.core.textlimits import LONG_TEXT_MAX, check_lengths, check_long, field_max
@@ -54,6 +55,35 @@ SAFETY_WORDS = (
 
 
 LEAK_WORDS = ("漏水", "渗水", "渗漏", "返水", "滴水", "漏雨")
+
+
+# Words that make a repair an emergency (someone on site within minutes, the on-duty technicians told at
+# once, night or day): people trapped, water or gas escaping, fire, live electricity.
+EMERGENCY_WORDS = (
+    "困人",
+    "被困",
+    "爆管",
+    "水管爆裂",
+    "燃气",
+    "煤气",
+    "漏气",
+    "着火",
+    "起火",
+    "冒烟",
+    "漏电",
+    "触电",
+)
+# Words that make it urgent (within hours): leaks, no water or power, blocked drains, a stopped lift.
+URGENT_WORDS = (*LEAK_WORDS, "停电", "停水", "没电", "没水", "跳闸", "堵塞", "电梯")
+
+
+def classify_urgency(text: str) -> str:
+    """Propose a repair's urgency from its description; the clerk may always choose another."""
+    if any(w in text for w in EMERGENCY_WORDS):
+        return Urgency.EMERGENCY
+    if any(w in text for w in URGENT_WORDS):
+        return Urgency.URGENT
+    return Urgency.NORMAL
 
 
 def classify_repair(text: str) -> str:
@@ -134,6 +164,7 @@ def _check_registration(
     procedure: Procedure | None,
     documents_provided: Sequence[int],
     answer: str | None,
+    urgency: str = "",
 ) -> Unit | None:
     """Refuse a registration that breaks a rule, every broken rule under its field; return its unit.
 
@@ -155,6 +186,8 @@ def _check_registration(
         errors["procedure"] = _("所选手续与类别不符。")
     if documents_provided and not _documents_of(procedure, documents_provided):
         errors["documents_provided"] = _("所选资料不属于该手续。")
+    if urgency and urgency not in Urgency.values:
+        errors["urgency"] = _("请选择正确的紧急程度。")
     if answer is not None and not answer.strip():
         errors["answer"] = _("当场答复的来电来访必须填写答复内容。")
     if errors:
@@ -212,6 +245,7 @@ class ContactDraft:
     documents_provided: tuple[int, ...]
     received_at: datetime | None
     repair_type: str
+    urgency: str
     requested_due: date | None
     summary: str
     # The case's search words without its number (which is only known inside the transaction).
@@ -243,6 +277,7 @@ def prepare_contact(
     documents_provided: Sequence[int] = (),
     received_at: datetime | None = None,
     repair_type: str = "",
+    urgency: str = "",
     requested_due: date | None = None,
     unit_text: str = "",
 ) -> ContactDraft:
@@ -299,6 +334,7 @@ def prepare_contact(
         procedure=procedure,
         documents_provided=documents_provided,
         answer=answer if answered_on_spot else None,
+        urgency=urgency,
     )
     content = content.strip()
     if caller_name == "" and resident is not None:
@@ -347,6 +383,7 @@ def prepare_contact(
         documents_provided=tuple(documents_provided),
         received_at=received_at,
         repair_type=repair_type,
+        urgency=(urgency or classify_urgency(content)) if category in REPAIR_CATEGORIES else "",
         requested_due=requested_due,
         summary=summary,
         search_words=words,
@@ -410,6 +447,7 @@ def save_contact(draft: ContactDraft) -> Contact:
         repair_type=(draft.repair_type or classify_repair(draft.content))
         if category in REPAIR_CATEGORIES
         else "",
+        urgency=draft.urgency,
         requested_due=draft.requested_due,
         created_at=now,
         updated_at=now,

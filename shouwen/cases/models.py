@@ -62,6 +62,14 @@ class Severity(models.TextChoices):
     MINOR = "minor", _("轻微")
 
 
+class Urgency(models.TextChoices):
+    """How soon a repair needs someone on site; its response and completion limits are sla policies."""
+
+    EMERGENCY = "emergency", _("紧急")
+    URGENT = "urgent", _("较急")
+    NORMAL = "normal", _("一般")
+
+
 class Attribution(models.TextChoices):
     PROPERTY = "property", _("物业公司")
     CONTRACTOR = "contractor", _("装修施工方")
@@ -83,6 +91,10 @@ class CaseStatus(models.TextChoices):
 # Statuses in which somebody must be accountable for the case.
 ACTIVE_STATUSES = frozenset({CaseStatus.AWAITING_DOCUMENTS, CaseStatus.OPEN, CaseStatus.RESOLVED})
 TERMINAL_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.DECLINED, CaseStatus.VOID})
+
+
+# A registration more than this after reception is shown as late (补登记) on the case page and in the API.
+REGISTERED_LATE_AFTER = timedelta(minutes=5)
 
 
 class Contact(models.Model):
@@ -177,6 +189,16 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.received_at:%Y-%m-%d %H:%M} {self.content[:20]}"
 
+    @property
+    def registration_delay(self) -> timedelta:
+        """Return how long after reception the contact was registered (a letter, the night log…)."""
+        return max(self.registered_at - self.received_at, timedelta(0))
+
+    @property
+    def registered_late(self) -> bool:
+        """Return whether the contact was registered later than clock differences explain."""
+        return self.registration_delay > REGISTERED_LATE_AFTER
+
 
 class Case(models.Model):
     """A matter that was not settled on the spot: numbered, accountable, followed to the end."""
@@ -268,6 +290,9 @@ class Case(models.Model):
         choices=[("safety", _("安全设施")), ("leak", _("渗漏水")), ("other", _("其他"))],
     )
     requested_due = models.DateField(_("住户要求的期限"), null=True, blank=True)
+    urgency = models.CharField(
+        _("紧急程度"), max_length=10, choices=Urgency.choices, blank=True, default="", help_text=_("维修事项")
+    )
     paused_since = models.DateTimeField(_("暂停计时自"), null=True, blank=True)
     visit_count = models.PositiveSmallIntegerField(_("来访次数"), default=0)
     created_at = models.DateTimeField(_("立项时间"), default=timezone.now, db_index=True)
@@ -481,6 +506,7 @@ class CaseEvent(models.Model):
         WORK_ORDER = "work_order", _("维修工作单")
         RETURN_VISIT = "return_visit", _("回访")
         RETURN_VISIT_FAILED = "return_visit_failed", _("回访未接通")
+        CORRECTED = "corrected", _("更正登记")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("事项"))
     at = models.DateTimeField(_("时间"), default=timezone.now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,19 +22,54 @@ from shouwen.cases.models import (
 from shouwen.directory.models import Staff
 
 
+def promised_time(case: Case) -> datetime | None:
+    """Return the time the resident is promised a definite answer (000 篇3 明确回复具体期限).
+
+    The first-answer deadline when the case has one, otherwise the resolution deadline; the deadlines
+    are the sla app's rows, read here through the case's reverse relation.
+    """
+    running = {
+        kind: due
+        for kind, due in case.deadlines.filter(
+            kind__in=["first_answer", "resolution"], state="running", due_at__isnull=False
+        ).values_list("kind", "due_at")
+    }
+    return running.get("first_answer") or running.get("resolution")
+
+
 def receipt_text(case: Case) -> str:
     """Return the receipt as a text message: the number to quote, who is accountable, what next."""
     holder = case.accountable or case.first_contact
-    return _(
-        "【%(estate)s客服中心】您反映的事项已受理，编号 %(number)s（%(category)s），首问责任人%(surname)s（工号%(staff_no)s）。"
-        "查询进度请报此编号。"
-    ) % {
-        "estate": case.estate.name,
-        "number": case.number,
-        "category": case.get_category_display(),
-        "surname": case.first_contact.surname,
-        "staff_no": case.first_contact.staff_no,
-    } + ("" if holder == case.first_contact else _("当前由%(name)s跟进。") % {"name": holder.name})
+    promised = promised_time(case)
+    return (
+        _(
+            "【%(estate)s客服中心】您反映的事项已受理，编号 %(number)s（%(category)s），首问责任人%(surname)s（工号%(staff_no)s）。"
+            "查询进度请报此编号。"
+        )
+        % {
+            "estate": case.estate.name,
+            "number": case.number,
+            "category": case.get_category_display(),
+            "surname": case.first_contact.surname,
+            "staff_no": case.first_contact.staff_no,
+        }
+        + ("" if holder == case.first_contact else _("当前由%(name)s跟进。") % {"name": holder.name})
+        + ("" if promised is None else _("我们将在 %(time)s 前给您答复。") % {"time": _local(promised)})
+    )
+
+
+def promised_label(case: Case) -> str:
+    """Return the promised answer time as the receipt prints it ("" without a deadline)."""
+    promised = promised_time(case)
+    return "" if promised is None else _local(promised)
+
+
+def _local(at: datetime) -> str:
+    """Return a deadline as the resident reads it (a limit at midnight is 24:00 of the day before)."""
+    local = timezone.localtime(at)
+    if local.hour == 0 and local.minute == 0:
+        return f"{local.date() - timedelta(days=1):%Y-%m-%d} 24:00"
+    return f"{local:%Y-%m-%d %H:%M}"
 
 
 class SmsLimitReached(ValidationError):

@@ -8,6 +8,7 @@ rules live in one module per part of the work, all reached from here:
 - ``handover``: handing over (交接), accepting, sending back, withdrawing, keeping, assigning;
 - ``lifecycle``: whose fault, notes, resolving, reopening, closing, declining, voiding, pausing;
 - ``documents``: the documents of a desk procedure and the one-time notice (一次性告知);
+- ``correction``: correcting a registration (更正登记), second registrations of one matter;
 - ``receipt``: the receipt, printed or by text message;
 - ``attachments``: photos and PDFs;
 - ``lib``: what they all do alike (lock, save with a new version, timeline, next holder, search words).
@@ -18,6 +19,10 @@ from __future__ import annotations
 from shouwen.cases.attachments import (  # noqa: F401
     add_attachment,
     sniff_attachment_type,
+)
+from shouwen.cases.correction import (  # noqa: F401
+    correct_registration,
+    possible_duplicates,
 )
 from shouwen.cases.documents import (  # noqa: F401
     accept_for_processing,
@@ -44,6 +49,7 @@ from shouwen.cases.intake import (  # noqa: F401
     ContactDraft,
     check_received_at,
     classify_repair,
+    classify_urgency,
     next_case_number,
     prepare_contact,
     record_visit,
@@ -74,6 +80,8 @@ from shouwen.cases.models import RETURN_VISIT_CATEGORIES  # noqa: F401
 from shouwen.cases.receipt import (  # noqa: F401
     SmsLimitReached,
     check_sms_limit,
+    promised_label,
+    promised_time,
     receipt_text,
     send_receipt,
 )

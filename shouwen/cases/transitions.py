@@ -166,6 +166,16 @@ TABLE_ROWS = (
         api="attribution",
     ),
     Action(
+        "correct",
+        _("更正登记"),
+        frozenset(ACTIVE_STATUSES),
+        Who.HOLDER_OR_SUPERVISOR,
+        form=forms.CorrectionForm,
+        service=SV + "correct_registration",
+        message=_("已更正登记，各项时限已按更正后的内容重新计算。"),
+        api="correction",
+    ),
+    Action(
         "tick_documents",
         _("核对资料"),
         frozenset({S.AWAITING_DOCUMENTS}),

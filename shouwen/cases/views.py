@@ -86,7 +86,19 @@ class IntakeView(CapabilityRequiredMixin, TemplateView):
             request,
             _("已立项，事项编号 %(number)s，请告知住户。") % {"number": contact.case.number},  # type: ignore[union-attr]
         )
+        _warn_of_duplicates(request, contact.case)  # type: ignore[arg-type]
         return HttpResponseRedirect(reverse("cases:detail", args=[contact.case.number]))  # type: ignore[union-attr]
+
+
+def _warn_of_duplicates(request: HttpRequest, case: Case) -> None:
+    """Warn (not refuse) when the same unit or number has an open matter of this category from the last hour."""
+    others = [c.number for c in services.possible_duplicates(case)[:5]]
+    if others:
+        messages.warning(
+            request,
+            _("注意：同一房屋或电话在一小时内已有同类未办结事项 %(numbers)s，请确认是否重复登记。")
+            % {"numbers": "、".join(others)},
+        )
 
 
 class CallerLookupView(CapabilityRequiredMixin, View):
@@ -430,7 +442,9 @@ class ReceiptView(CapabilityRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         case = _case_for(self.request, kwargs["number"])
-        ctx.update({"case": case, "sms_text": services.receipt_text(case)})
+        ctx.update(
+            {"case": case, "sms_text": services.receipt_text(case), "promised": services.promised_label(case)}
+        )
         return ctx
 
 

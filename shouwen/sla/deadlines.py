@@ -17,6 +17,20 @@ from shouwen.sla.calendar import BusinessCalendar, Interval
 from shouwen.sla.models import Deadline, DeadlinePolicy, DeadlineState, Pause, Remit, Unit
 
 WORKING_UNITS: dict[str, int] = {Unit.WORKING_MINUTES.value: 1, Unit.WORKING_HOURS.value: 60}
+# Limits that run day and night (an emergency repair: on site within 30 minutes at 22:30 too).
+CLOCK_UNITS: dict[str, int] = {Unit.MINUTES.value: 1, Unit.HOURS.value: 60}
+
+
+def add_clock_time(start: datetime, budget: timedelta, pauses: list[Interval]) -> datetime:
+    """Return ``start`` plus ``budget`` of elapsed time, not counting the paused intervals."""
+    due, remaining = start, budget
+    for begin, end in sorted(p for p in pauses if p[1] > start):
+        gap = max(begin - due, timedelta(0))
+        if gap >= remaining:
+            break
+        remaining -= gap
+        due = max(due, end)
+    return due + remaining
 
 
 def remit_of(case: Case) -> str:
@@ -33,6 +47,7 @@ def match_policy(case: Case, kind: str) -> DeadlinePolicy | None:
         Q(severity="") | Q(severity=case.severity),
         Q(repair_type="") | Q(repair_type=case.repair_type),
         Q(remit="") | Q(remit=remit_of(case)),
+        Q(urgency="") | Q(urgency=case.urgency),
     )
     best = sorted(candidates, key=lambda p: (-p.specificity(), p.pk))
     return best[0] if best else None
@@ -59,6 +74,13 @@ def compute(
         near = calendar.add_working_time(start, budget * near_ratio, pauses)
         final = calendar.add_working_time(start, budget * final_ratio, pauses)
         return due, near, final
+    if policy.unit in CLOCK_UNITS:
+        budget = timedelta(minutes=policy.amount * CLOCK_UNITS[policy.unit])
+        return (
+            add_clock_time(start, budget, pauses),
+            add_clock_time(start, budget * near_ratio, pauses),
+            add_clock_time(start, budget * final_ratio, pauses),
+        )
     if policy.unit == Unit.WORKING_DAYS:
         due = calendar.end_of_working_day(start, policy.amount, pauses)
     else:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # PauseReason is declared by cases (pausing is a case action) and stays importable from here.
-from shouwen.cases.models import PAUSE_NOTE_MAX, PauseReason
+from shouwen.cases.models import PAUSE_NOTE_MAX, PauseReason, Urgency
 
 
 class CalendarDay(models.Model):
@@ -65,12 +65,15 @@ DEFAULT_PERIODS = ((time(8, 30), time(12, 0)), (time(13, 30), time(17, 30)))
 
 class DeadlineKind(models.TextChoices):
     HANDOVER_ACCEPT = "handover_accept", _("转办接收")
+    ON_SITE = "on_site", _("维修到场")
     FIRST_ANSWER = "first_answer", _("首次答复")
     RESOLUTION = "resolution", _("办理完成")
     RETURN_VISIT = "return_visit", _("回访")
 
 
 class Unit(models.TextChoices):
+    MINUTES = "minutes", _("分钟（昼夜连续计）")
+    HOURS = "hours", _("小时（昼夜连续计）")
     WORKING_MINUTES = "working_minutes", _("工作分钟")
     WORKING_HOURS = "working_hours", _("工作小时")
     CALENDAR_DAYS = "calendar_days", _("自然日（当天为 0）")
@@ -111,6 +114,13 @@ class DeadlinePolicy(models.Model):
         _("维修类型"), max_length=10, choices=[("", _("不限")), *RepairType.choices], blank=True, default=""
     )
     remit = models.CharField(_("处理部门"), max_length=10, choices=Remit.choices, blank=True, default="")
+    urgency = models.CharField(
+        _("维修紧急程度"),
+        max_length=10,
+        choices=[("", _("不限")), *Urgency.choices],
+        blank=True,
+        default="",
+    )
     amount = models.PositiveIntegerField(_("时限"))
     unit = models.CharField(_("单位"), max_length=20, choices=Unit.choices)
     near_ratio = models.DecimalField(
@@ -147,7 +157,9 @@ class DeadlinePolicy(models.Model):
 
     def specificity(self) -> int:
         """Return how many conditions the policy sets (the most specific matching policy wins)."""
-        return sum(bool(v) for v in (self.category, self.severity, self.repair_type, self.remit))
+        return sum(
+            bool(v) for v in (self.category, self.severity, self.repair_type, self.remit, self.urgency)
+        )
 
 
 class PolicyChange(models.Model):

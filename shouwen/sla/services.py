@@ -12,15 +12,16 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwen.access.permissions import can
 from shouwen.access.roles import Cap
 from shouwen.access.scope import can_see_estate
-from shouwen.cases.models import ACTIVE_STATUSES, Case, CaseEvent
+from shouwen.cases.models import ACTIVE_STATUSES, Case, CaseEvent, Urgency
 from shouwen.core.textlimits import check_long
-from shouwen.directory.models import Staff
+from shouwen.directory.models import Department, Staff
 from shouwen.sla import deadlines
 from shouwen.sla.models import Deadline, DeadlineKind, DeadlinePolicy, DeadlineState, Escalation, Pause
 
@@ -116,9 +117,60 @@ def _report_on_registration(case: Case, at: datetime) -> None:
 
 
 def _registered(event: CaseEvent) -> None:
-    deadlines.open_deadline(event.case, DeadlineKind.FIRST_ANSWER, event.at)
-    deadlines.open_deadline(event.case, DeadlineKind.RESOLUTION, event.at)
+    # The seeds' limits run from reception (接待): a letter or a night-log entry registered the next
+    # morning has been waiting since it was received, not since it was typed in.
+    received = event.case.origin.received_at
+    deadlines.open_deadline(event.case, DeadlineKind.FIRST_ANSWER, received)
+    deadlines.open_deadline(event.case, DeadlineKind.ON_SITE, received)
+    deadlines.open_deadline(event.case, DeadlineKind.RESOLUTION, received)
     _report_on_registration(event.case, event.at)
+    if event.case.urgency == Urgency.EMERGENCY:
+        alert_emergency(event.case)
+
+
+def emergency_responders(case: Case) -> list[Staff]:
+    """Return who must hear of an emergency repair at once: the estate's engineering technicians on
+    duty (every active technician of its engineering department: there is no duty roster), that
+    department's head and the estate's customer-service supervisors."""
+    from shouwen.sla.ladder import _with_role
+
+    engineering = Department.objects.filter(estate=case.estate, kind="engineering").first()
+    people: list[Staff] = []
+    if engineering is not None:
+        people += (
+            Staff.objects.filter(department=engineering, is_active=True, roles__role="technician")
+            .order_by("staff_no")
+            .distinct()
+        )
+        if engineering.head is not None and engineering.head.is_active:
+            people.append(engineering.head)
+    people += _with_role(case, "cs_supervisor")
+    return list(dict.fromkeys(people))
+
+
+def alert_emergency(case: Case) -> list[Staff]:
+    """Tell the responders of an emergency repair now, by e-mail and SMS too, quiet hours or not."""
+    from shouwen.notifications.services import notify
+
+    people = emergency_responders(case)
+    place = case.unit.label if case.unit is not None else (case.public_area.name if case.public_area else "")
+    title = _("紧急维修 %(number)s：%(place)s %(summary)s") % {
+        "number": case.number,
+        "place": place,
+        "summary": case.summary,
+    }
+    url = reverse("cases:detail", args=[case.number])
+    for person in people:
+        notify(
+            person, title=title, body=case.summary, case=case, kind="reported", url=url, urgent=True, sms=True
+        )
+    CaseEvent.objects.create(
+        case=case,
+        kind=K.REPORTED,
+        text=_("紧急维修已立即通知：%(names)s") % {"names": "、".join(p.name for p in people) or "—"},
+        data={"emergency": True, "to": [p.pk for p in people]},
+    )
+    return people
 
 
 def _handover_of(event: CaseEvent) -> int | None:
@@ -150,9 +202,15 @@ def _answered(event: CaseEvent) -> None:
     deadlines.meet(event.case, [DeadlineKind.FIRST_ANSWER], event.at)
 
 
+def _work_order(event: CaseEvent) -> None:
+    # The technician's arrival (维修工作单 "到场") meets the repair's on-site limit.
+    if isinstance(event.data, dict) and event.data.get("step") == "arrive":
+        deadlines.meet(event.case, [DeadlineKind.ON_SITE], event.at)
+
+
 def _resolved(event: CaseEvent) -> None:
     case = event.case
-    deadlines.meet(case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.RESOLUTION], event.at)
+    deadlines.meet(case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.ON_SITE, DeadlineKind.RESOLUTION], event.at)
     if case.category in RETURN_VISIT_CATEGORIES and case.status in ACTIVE_STATUSES:
         deadlines.open_deadline(case, DeadlineKind.RETURN_VISIT, event.at)
 
@@ -165,12 +223,50 @@ def _reopened(event: CaseEvent) -> None:
     deadlines.open_deadline(event.case, DeadlineKind.RESOLUTION, event.at)
 
 
+CORRECTABLE_KINDS = (DeadlineKind.FIRST_ANSWER, DeadlineKind.ON_SITE, DeadlineKind.RESOLUTION)
+
+
+def _follow_correction(case: Case, kind: str) -> None:
+    """Put the case's deadline of this kind under the policy its corrected registration now matches."""
+    running = Deadline.objects.filter(
+        case=case, kind=kind, state__in=[DeadlineState.RUNNING, DeadlineState.PAUSED]
+    ).first()
+    policy = deadlines.match_policy(case, kind)
+    if running is None:
+        # A limit that newly applies (e.g. a grade now given) runs from reception, unless one was met already.
+        if policy is not None and not Deadline.objects.filter(case=case, kind=kind).exists():
+            deadlines.open_deadline(case, kind, case.origin.received_at)
+        return
+    if policy is None:
+        deadlines.cancel(case, [kind])
+        return
+    running.policy = policy
+    running.case = case
+    deadlines.schedule(running)
+    running.level = min(running.level, deadlines.level_at(running, timezone.now()))
+    running.next_check_at = deadlines.next_check(running) if running.state == DeadlineState.RUNNING else None
+    running.save()
+
+
+def _corrected(event: CaseEvent) -> None:
+    case = event.case
+    for kind in CORRECTABLE_KINDS:
+        _follow_correction(case, kind)
+    changes = event.data.get("changes", {}) if isinstance(event.data, dict) else {}
+    if "severity" in changes or "category" in changes:
+        _report_on_registration(case, event.at)
+    if "urgency" in changes and case.urgency == Urgency.EMERGENCY:
+        alert_emergency(case)
+
+
 def _closed(event: CaseEvent) -> None:
     deadlines.meet(event.case, [k.value for k in DeadlineKind], event.at)
 
 
 def _declined(event: CaseEvent) -> None:
-    deadlines.meet(event.case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.RESOLUTION], event.at)
+    deadlines.meet(
+        event.case, [DeadlineKind.FIRST_ANSWER, DeadlineKind.ON_SITE, DeadlineKind.RESOLUTION], event.at
+    )
     deadlines.cancel(event.case)
 
 
@@ -199,8 +295,10 @@ HANDLERS: dict[str, Callable[[CaseEvent], None]] = {
     K.HANDOVER_CANCELLED: _handover_cancelled,
     K.REASSIGNED: _reassigned,
     K.MESSAGE: _answered,
+    K.WORK_ORDER: _work_order,
     K.RESOLVED: _resolved,
     K.REOPENED: _reopened,
+    K.CORRECTED: _corrected,
     K.CLOSED: _closed,
     K.DECLINED: _declined,
     K.VOIDED: _voided,
@@ -267,6 +365,7 @@ def policy_snapshot(policy: DeadlinePolicy) -> dict[str, object]:
         "severity",
         "repair_type",
         "remit",
+        "urgency",
         "amount",
         "unit",
         "near_ratio",

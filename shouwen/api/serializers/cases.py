@@ -34,6 +34,7 @@ from shouwen.cases.models import (
     OneTimeNotice,
     Responsibility,
     Severity,
+    Urgency,
 )
 from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory.models import Department, Estate, PublicArea, Resident, Staff, Unit
@@ -215,6 +216,16 @@ class ContactRegistrationSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
         help_text=gettext_lazy("接待时间；不填为现在。补登记最早可到若干天前（默认 31 天），不能晚于现在"),
+    )
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("维修的紧急程度；不填则按内容判断（电梯困人、爆管、燃气为紧急）"),
+    )
+    requested_due = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=gettext_lazy("住户要求的期限")
     )
 
 
@@ -441,10 +452,21 @@ class CaseDetailSerializer(CaseListSerializer):
 
     estate_code = serializers.CharField(source="estate.code", read_only=True)
     severity_display = serializers.CharField(source="get_severity_display", read_only=True)
+    urgency_display = serializers.CharField(source="get_urgency_display", read_only=True)
     attribution_display = serializers.CharField(source="get_attribution_display", read_only=True)
     channel = serializers.ChoiceField(source="origin.channel", choices=Channel.choices, read_only=True)
     received_at = serializers.DateTimeField(source="origin.received_at", read_only=True)
+    registered_at = serializers.DateTimeField(source="origin.registered_at", read_only=True)
+    registered_after_minutes = serializers.SerializerMethodField(
+        help_text=gettext_lazy("接待后多少分钟才登记（补登记；时限从接待时间起算）")
+    )
     content = serializers.CharField(source="origin.content", read_only=True)
+    possible_duplicates = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "警告（不阻止）：同一房屋或电话在一小时内登记的同类未办结事项编号，可能是重复登记"
+        )
+    )
+    promised_at = serializers.SerializerMethodField()
     caller_name = serializers.CharField(source="origin.caller_name", read_only=True)
     caller_phone = serializers.SerializerMethodField()
     location = serializers.CharField(source="origin.location", read_only=True)
@@ -487,6 +509,10 @@ class CaseDetailSerializer(CaseListSerializer):
             "summary",
             "channel",
             "received_at",
+            "registered_at",
+            "registered_after_minutes",
+            "possible_duplicates",
+            "promised_at",
             "content",
             "caller_name",
             "caller_phone",
@@ -519,6 +545,8 @@ class CaseDetailSerializer(CaseListSerializer):
             "age_seconds",
             "version",
             "repair_type",
+            "urgency",
+            "urgency_display",
             "requested_due",
             "paused_since",
             "deadlines",
@@ -540,6 +568,29 @@ class CaseDetailSerializer(CaseListSerializer):
         if pending is None:
             return transitions.pending_handover(obj)
         return pending[0] if pending else None
+
+    def get_possible_duplicates(self, obj: Case) -> list[str]:
+        """Return the numbers of open cases that may be the same matter registered again."""
+        from shouwen.cases.services import possible_duplicates
+
+        return [c.number for c in possible_duplicates(obj)[:10]]
+
+    @extend_schema_field(
+        serializers.DateTimeField(
+            allow_null=True,
+            help_text=gettext_lazy("回执中承诺的答复或办结时间（首次答复或办理完成时限），没有时限时为 null"),
+        )
+    )
+    def get_promised_at(self, obj: Case) -> str | None:
+        """Return the answer time the receipt promises, in the local time zone like every other time."""
+        from shouwen.cases.services import promised_time
+
+        promised = promised_time(obj)
+        return None if promised is None else serializers.DateTimeField().to_representation(promised)
+
+    def get_registered_after_minutes(self, obj: Case) -> int:
+        """Return the whole minutes between reception and registration (0 when registered at once)."""
+        return int(obj.origin.registration_delay.total_seconds() // 60)
 
     @extend_schema_field(serializers.CharField(help_text=gettext_lazy("来电人电话（已隐藏中间四位）")))
     def get_caller_phone(self, obj: Case) -> str:

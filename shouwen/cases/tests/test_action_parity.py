@@ -92,6 +92,19 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w: w.clerk,
         lambda w, c: {"attribution": "contractor", "note": "装修施工方"},
     ),
+    "correct": (
+        _register,
+        lambda w: w.clerk,
+        lambda w, c: {
+            "category": "complaint",
+            "severity": "major",
+            "unit_text": "",
+            "public_area": w.lift.pk,
+            "caller_phone": "13900001111",
+            "requested_due": "2026-12-31",
+            "reason": "漏登投诉等级",
+        },
+    ),
     "tick_documents": (
         _procedure_case,
         lambda w: w.clerk,

@@ -26,5 +26,22 @@
     form.querySelectorAll("[data-pick-resident]").forEach(function (b) { b.classList.remove("picked"); });
     pick.classList.add("picked");
   });
+  // The urgency of a repair, proposed from the description while the clerk leaves the choice empty.
+  const urgency = form.querySelector("[name=urgency]");
+  const proposal = document.getElementById("urgency-proposal");
+  const content = form.querySelector("[name=content]");
+  function propose() {
+    if (!urgency || !proposal || !content) return;
+    const text = content.value;
+    const has = function (attr) {
+      return (urgency.dataset[attr] || "").split("|").some(function (w) { return w && text.indexOf(w) >= 0; });
+    };
+    const code = has("emergencyWords") ? "emergency" : has("urgentWords") ? "urgent" : "normal";
+    const option = urgency.querySelector("option[value=" + code + "]");
+    proposal.textContent = urgency.value || !text.trim() || !option ? "" : proposal.dataset.prefix + "：" + option.textContent;
+  }
+  if (content) content.addEventListener("input", propose);
+  if (urgency) urgency.addEventListener("change", propose);
+  propose();
   form.addEventListener("submit", function () { document.getElementById("register-button").disabled = true; });
 })();

@@ -280,6 +280,8 @@ def test_every_case_action_is_allowed_exactly_to_the_roles_the_tables_give_it(wo
         "cancel_handover": (case_of, lambda s, c, h: services.cancel_handover(s, h, reason="撤回")),
         "reassign": (case_of, lambda s, c, h: services.reassign(s, c, to_staff=receiver, note="改派")),
         "record_attribution": (case_of, lambda s, c, h: services.record_attribution(s, c, attribution="property")),
+        "chase": (case_of, lambda s, c, h: services.chase(s, c, note="请尽快处理")),
+        "correct": (case_of, lambda s, c, h: services.correct_registration(s, c, severity="major")),
         "tick_documents": (awaiting, lambda s, c, h: services.tick_documents(s, c, item_ids=[first_item.pk])),
         "give_notice": (awaiting, lambda s, c, h: services.give_one_time_notice(s, c, channel="printed")),
         "accept_for_processing": (awaiting, lambda s, c, h: services.accept_for_processing(s, c, override_reason="先行受理")),
