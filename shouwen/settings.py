@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "shouwen.followups",
     "shouwen.reports",
     "shouwen.api",
+    "shouwen.development",
 ]
 
 MIDDLEWARE = [

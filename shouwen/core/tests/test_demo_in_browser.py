@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from shouwen.core.testing import free_port, screenshot
-from shouwen.directory.demo import DEMO_PASSWORD
+from shouwen.development.directory_demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -45,7 +45,7 @@ def demo(transactional_db):
 
 
 def open_dashboard(page, base, login, problems):
-    from shouwen.directory.demo import DEMO_PASSWORD
+    from shouwen.development.directory_demo import DEMO_PASSWORD
 
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))

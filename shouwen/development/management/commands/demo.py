@@ -81,7 +81,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="set up only")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from shouwen.core.management.commands.demo_data import print_sign_ins
+        from shouwen.development.management.commands.demo_data import print_sign_ins
 
         mail_to = use_demo_mailbox()
         call_command("migrate", interactive=False, verbosity=0)

@@ -58,7 +58,7 @@ from shouwen.cases.models import (
 )
 from shouwen.cases.search import segment_for_index
 from shouwen.cases.services import RETURN_VISIT_CATEGORIES, classify_repair
-from shouwen.directory.demo import _estate_units, _Names, _public_areas, _residents
+from shouwen.development.directory_demo import _estate_units, _Names, _public_areas, _residents
 from shouwen.directory.models import (
     Company,
     Department,

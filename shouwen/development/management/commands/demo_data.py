@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from shouwen.directory.demo import DEMO_PASSWORD, DEMO_STAFF, load_demo_data
+from shouwen.development.directory_demo import DEMO_PASSWORD, DEMO_STAFF, load_demo_data
 from shouwen.directory.models import Company
 
 
@@ -26,12 +26,12 @@ class Command(BaseCommand):
             self.stderr.write("The database already has data; demo data loads only into an empty database.")
             raise SystemExit(1)
         company = load_demo_data(seed=options["seed"])
-        from shouwen.cases.demo import load_demo_cases
+        from shouwen.development.cases_demo import load_demo_cases
 
         for estate, count in zip(company.estates.order_by("-code"), (320, 160), strict=False):
             made = load_demo_cases(estate, count, seed=options["seed"])
             self.stdout.write(f"{estate.name}: {made} demo cases")
-        from shouwen.workorders.demo import load_demo_work_orders
+        from shouwen.development.workorders_demo import load_demo_work_orders
 
         for estate in company.estates.all():
             self.stdout.write(f"{estate.name}: {load_demo_work_orders(estate)} demo work orders")
