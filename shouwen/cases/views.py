@@ -355,12 +355,13 @@ class SavedViewForgetView(CapabilityRequiredMixin, View):
     """POST: remove one of the person's saved views."""
 
     required_cap = Cap.CASE_VIEW
+    model = SavedView
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         staff = _me(request)
+        # Someone else's view, like a missing one, is not there for this person.
+        get_object_or_404(SavedView, pk=pk, owner=staff)
         try:
-            if staff is None:
-                raise ValidationError(_("没有这个保存的视图。"))
             saved_views.forget_view(staff, pk)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
