@@ -66,7 +66,6 @@ def _spellings(number: str) -> list[str]:
 # A role that may not see numbers may look up this many numbers per hour; every lookup is logged.
 NUMBER_LOOKUPS_PER_HOUR = 30
 MIN_DIGITS = 4  # fewer digits than this are never taken for a phone number
-SHORT_CASE_NUMBER = 4  # the digits that end a case number (LJY-20261203-0007)
 
 
 @dataclass(frozen=True)
@@ -132,10 +131,6 @@ def number_lookup(user: AnyUser, query: str) -> NumberLookup | None:
         return None  # 3-2-1502, 10-2-102 are units, not the end of a phone number (138-1234-5678 is a number)
     if can(user, Cap.PERSONAL_REVEAL):
         return NumberLookup(digits, by_suffix=True, complete=True)
-    if len(query.strip()) == SHORT_CASE_NUMBER:
-        return (
-            None  # 0007 is the short form of a case number to those who may not search by the end of a number
-        )
     since = timezone.now() - timedelta(hours=1)
     count, first = recent_number_lookups(user, since)
     if count >= NUMBER_LOOKUPS_PER_HOUR:

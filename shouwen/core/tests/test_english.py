@@ -11,6 +11,7 @@ from django.urls import reverse
 from shouwen.cases import services as case_services
 from shouwen.cases.models import Case, Contact, Handover
 from shouwen.directory.models import Building, Company, Department, Estate, PublicArea, Resident, Staff, Unit
+from shouwen.notifications.models import Notification
 from shouwen.procedures.models import ChecklistItem, Procedure
 from shouwen.sla.models import DeadlinePolicy
 
@@ -32,6 +33,8 @@ def data_texts() -> list[str]:
         (Case, ["summary"]),
         (Contact, ["content", "caller_name", "incident", "demand"]),
         (Handover, ["note"]),
+        # Notification titles are written in the sender's language when sent (not yet per reader).
+        (Notification, ["title", "body"]),
         # Rows the administrator edits (deadline rules, desk procedures and their documents) are data too.
         (DeadlinePolicy, ["name"]),
         (Procedure, ["name", "description"]),
