@@ -27,6 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from shouwen.accounts.models import SignInThrottle
+from shouwen.core.services import for_update
 
 logger = logging.getLogger("shouwen.signin")
 
@@ -100,7 +101,7 @@ def _lock_rows(wanted: list[tuple[str, str, User | None]]) -> list[SignInThrottl
     match = Q()
     for scope, key, _user in wanted:
         match |= Q(scope=scope, key=key)
-    return list(SignInThrottle.objects.select_for_update().filter(match).order_by("scope"))
+    return list(for_update(SignInThrottle).filter(match).order_by("scope"))
 
 
 def _create_missing(wanted: list[tuple[str, str, User | None]], found: list[SignInThrottle]) -> None:
@@ -162,7 +163,7 @@ def finish_attempt(attempt: Attempt, *, succeeded: bool, login: str = "", ip: st
         SignInThrottle.objects.filter(pk=attempt.account).update(failures=0, wait_until=None)
         if attempt.address is None:
             return
-        row = SignInThrottle.objects.select_for_update().filter(pk=attempt.address).first()
+        row = for_update(SignInThrottle).filter(pk=attempt.address).first()
         if row is None or row.failures == 0:
             return
         free, _forget = _rules(row.scope)

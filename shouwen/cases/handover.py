@@ -22,6 +22,7 @@ from shouwen.cases.models import (
     HandoverStatus,
     Responsibility,
 )
+from shouwen.core.services import for_update
 from shouwen.core.textlimits import check_long
 from shouwen.directory.models import Department, Staff
 
@@ -71,7 +72,7 @@ def hand_over(
 
 def _lock_pending(handover: Handover) -> tuple[Case, Handover]:
     case = _lock(handover.case)
-    fresh = Handover.objects.select_for_update().get(pk=handover.pk)
+    fresh = for_update(Handover).get(pk=handover.pk)
     if fresh.status != HandoverStatus.PENDING:
         raise CaseConflict(
             _("该转办已被处理（%(status)s），请刷新页面。") % {"status": fresh.get_status_display()}

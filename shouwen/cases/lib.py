@@ -15,13 +15,13 @@ from shouwen.cases.models import (
 )
 from shouwen.cases.search import segment_for_index
 from shouwen.core.actions import Conflict
-from shouwen.core.services import required_text, save_version
+from shouwen.core.services import for_update, required_text, save_version
 from shouwen.directory.models import Department, Estate, Staff
 
 
 def lock_case(case: Case) -> Case:
     """Return the case re-read under a row lock (PostgreSQL) inside the current transaction."""
-    return Case.objects.select_for_update().select_related("estate").get(pk=case.pk)
+    return for_update(Case).select_related("estate").get(pk=case.pk)
 
 
 def record_event(case: Case, actor: Staff | None, kind: str, text: str = "", **data: object) -> CaseEvent:

@@ -25,6 +25,7 @@ from shouwen.access.permissions import require
 from shouwen.access.roles import Cap
 from shouwen.access.scope import AnyUser, can_see_estate
 from shouwen.core.history import EXCEL_IMPORT, acting_as
+from shouwen.core.services import for_update
 from shouwen.core.textlimits import LONG_TEXT_MAX
 from shouwen.directory import excel as fmt
 from shouwen.directory.excel import ImportIssue, RowCells, as_text, is_blank
@@ -417,7 +418,7 @@ def import_directory(
     if parser.readable:
         with transaction.atomic():
             # Serialise imports into one estate, so two uploads at once cannot both create a building.
-            Estate.objects.select_for_update().filter(pk=estate.pk).first()
+            for_update(Estate).filter(pk=estate.pk).first()
             writer = _Writer(estate, parser, result)
             writer.resolve()  # even after errors in the cells, so the office sees every problem at once
             if not result.errors:

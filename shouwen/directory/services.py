@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from shouwen.access.roles import ROLES
+from shouwen.core.services import for_update
 from shouwen.core.textlimits import check_model_fields
 from shouwen.directory.models import (
     Company,
@@ -106,7 +107,7 @@ def set_resident_phones(resident: Resident, numbers: Sequence[str]) -> tuple[lis
     from django.utils import timezone
 
     now = timezone.now()
-    current = {p.number: p for p in ResidentPhone.objects.select_for_update().filter(resident=resident)}
+    current = {p.number: p for p in for_update(ResidentPhone).filter(resident=resident)}
     ended: list[str] = []
     for number, phone in current.items():
         if number not in numbers:

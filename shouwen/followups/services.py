@@ -21,6 +21,7 @@ from shouwen.cases import services as case_services
 from shouwen.cases import transitions
 from shouwen.cases.models import REPAIR_CATEGORIES, Case, CaseEvent
 from shouwen.cases.services import RETURN_VISIT_CATEGORIES, CaseConflict
+from shouwen.core.services import for_update
 from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
 from shouwen.followups.models import (
@@ -109,8 +110,8 @@ def on_case_event(event: CaseEvent) -> None:
 
 def _lock(visit: ReturnVisit) -> tuple[Case, ReturnVisit]:
     """Lock the case, then the visit (always in this order), and refuse a visit no longer waiting."""
-    case = Case.objects.select_for_update().select_related("estate").get(pk=visit.case_id)
-    fresh = ReturnVisit.objects.select_for_update().get(pk=visit.pk)
+    case = for_update(Case).select_related("estate").get(pk=visit.case_id)
+    fresh = for_update(ReturnVisit).get(pk=visit.pk)
     if fresh.status != VisitStatus.PENDING:
         raise CaseConflict(
             _("该回访已处理（%(status)s），请刷新页面。") % {"status": fresh.get_status_display()}

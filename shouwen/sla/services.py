@@ -20,6 +20,7 @@ from shouwen.access.permissions import can
 from shouwen.access.roles import Cap
 from shouwen.access.scope import can_see_estate
 from shouwen.cases.models import ACTIVE_STATUSES, Case, CaseEvent, Urgency
+from shouwen.core.services import for_update
 from shouwen.core.textlimits import check_long
 from shouwen.directory.models import Department, Staff
 from shouwen.sla import deadlines
@@ -54,7 +55,7 @@ def escalation_list(
 
 def _lock_escalation(staff: Staff, escalation: Escalation) -> Escalation:
     """Re-read the escalation under a lock; only its target, or a supervisor of its estate, may act on it."""
-    locked = Escalation.objects.select_for_update().select_related("case__estate").get(pk=escalation.pk)
+    locked = for_update(Escalation).select_related("case__estate").get(pk=escalation.pk)
     user = staff.user
     if not staff.is_active or not can_see_estate(user, locked.case.estate_id):
         raise PermissionDenied(_("您不负责该事项所在的小区。"))

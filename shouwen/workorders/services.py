@@ -26,7 +26,7 @@ from shouwen.cases.lib import lock_case, record_event, save_case
 from shouwen.cases.models import Attribution, Case, CaseEvent
 from shouwen.cases.transitions import CaseActionDenied
 from shouwen.core.actions import Conflict
-from shouwen.core.services import required_text, save_version
+from shouwen.core.services import for_update, required_text, save_version
 from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
 from shouwen.workorders import transitions
@@ -66,7 +66,7 @@ def _lock(order: WorkOrder, version: int | None = None) -> WorkOrder:
     """Return the order re-read under a row lock; refuse when the caller saw an older version."""
     fresh = (
         # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the joins (unit, public area).
-        WorkOrder.objects.select_for_update(of=("self",))
+        for_update(WorkOrder, of=("self",))
         .select_related("case__estate", "case__unit__building", "case__public_area", "case__accountable")
         .get(pk=order.pk)
     )
@@ -174,7 +174,7 @@ def _create(
         raise ValidationError(_("请选择维修责任。"))
     people = _check_technicians(case, technicians)
     case = (
-        Case.objects.select_for_update(of=("self",))
+        for_update(Case, of=("self",))
         .select_related("estate", "unit", "public_area", "origin")
         .get(pk=case.pk)
     )
@@ -303,7 +303,6 @@ def assign_technicians(
 
 
 @transaction.atomic
-@transaction.atomic
 def reveal_contact_phone(staff: Staff, order: WorkOrder, ip_address: str | None = None) -> list[str]:
     """Return the numbers to call about the job (caller's, then the resident's) and log the reveal.
 
@@ -332,6 +331,7 @@ def reveal_contact_phone(staff: Staff, order: WorkOrder, ip_address: str | None 
     return numbers
 
 
+@transaction.atomic
 def accept_work_order(staff: Staff, order: WorkOrder, *, version: int | None = None) -> WorkOrder:
     """Accept the job (接单); on an order sent to nobody yet, the accepting technician takes it."""
     order = _lock(order, version)
