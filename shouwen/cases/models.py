@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shouwen.core.i18n import payload_of, shown
 
@@ -68,7 +69,7 @@ class Severity(models.TextChoices):
 class Urgency(models.TextChoices):
     """How soon a repair needs someone on site; its response and completion limits are sla policies."""
 
-    EMERGENCY = "emergency", _("紧急")
+    EMERGENCY = "emergency", pgettext_lazy("urgency", "紧急")
     URGENT = "urgent", _("较急")
     NORMAL = "normal", _("一般")
 

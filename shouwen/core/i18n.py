@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.functional import Promise
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, gettext_noop, override, pgettext
 
 Payload = dict[str, Any]
 
@@ -45,6 +45,14 @@ def stored(msgid: str, /, **params: object) -> StoredText:
     return StoredText({"id": msgid, "params": {key: _param(value) for key, value in params.items()}})
 
 
+def stored_join(parts: list[StoredText]) -> StoredText:
+    """Return the sentences one after the other, separated by "；" ("; " in English)."""
+    text = parts[0]
+    for part in parts[1:]:
+        text = stored(gettext_noop("%(head)s；%(tail)s"), head=text, tail=part)
+    return text
+
+
 def label_text(label: Promise | str) -> StoredText:
     """Return a lazy label (a choice's ``.label``) as a sentence shown in each reader's language."""
     return stored("%(label)s", label=label)
@@ -62,6 +70,8 @@ def _param(value: object) -> object:
         args: tuple[object, ...] = getattr(value, "_args", ())  # gettext_lazy(msgid) keeps its msgid
         if len(args) == 1 and isinstance(args[0], str):
             return {"t": args[0]}
+        if len(args) == 2 and all(isinstance(a, str) for a in args):  # pgettext_lazy(context, msgid)
+            return {"c": args[0], "t": args[1]}
         return str(value)
     if isinstance(value, str | int) and not isinstance(value, bool):
         return value
@@ -71,6 +81,8 @@ def _param(value: object) -> object:
 def _show(value: object) -> object:
     if isinstance(value, dict):
         if "t" in value:
+            if "c" in value:
+                return pgettext(str(value["c"]), str(value["t"]))
             return gettext(str(value["t"]))
         if "s" in value and isinstance(value["s"], dict):
             return render(value["s"])
