@@ -47,6 +47,7 @@ urlpatterns = [
     path("reports/rates/", reports.RatesAPIView.as_view(), name="report-rates"),
     path("reports/recurring/", reports.RecurringAPIView.as_view(), name="report-recurring"),
     path("reports/dashboard/", reports.DashboardAPIView.as_view(), name="report-dashboard"),
+    path("reports/assessment/", reports.AssessmentAPIView.as_view(), name="report-assessment"),
     path("schema/", SpectacularAPIView.as_view(**_staff_only), name="schema"),
     path(
         "docs/",

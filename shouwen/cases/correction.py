@@ -14,7 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from shouwen.access.masking import mask_phone
 from shouwen.cases import transitions
@@ -31,6 +33,7 @@ from shouwen.cases.models import (
     Severity,
     Urgency,
 )
+from shouwen.core.i18n import stored, stored_join
 from shouwen.core.textlimits import check_lengths
 from shouwen.directory.models import PublicArea, Staff, Unit
 
@@ -40,27 +43,30 @@ DUPLICATE_WINDOW = timedelta(hours=1)
 # The corrected fields, in the order the timeline lists them, with their labels.
 FIELDS = ("category", "severity", "urgency", "unit", "public_area", "caller_phone", "requested_due")
 
+StrOrPromise = str | Promise
 
-def _label(field: str) -> str:
+
+def _label(field: str) -> StrOrPromise:
     return {
-        "category": _("类别"),
-        "severity": _("投诉等级"),
-        "urgency": _("紧急程度"),
-        "unit": _("房屋"),
-        "public_area": _("公共区域"),
-        "caller_phone": _("联系电话"),
-        "requested_due": _("住户要求的期限"),
+        "category": gettext_lazy("类别"),
+        "severity": gettext_lazy("投诉等级"),
+        "urgency": gettext_lazy("紧急程度"),
+        "unit": gettext_lazy("房屋"),
+        "public_area": gettext_lazy("公共区域"),
+        "caller_phone": gettext_lazy("联系电话"),
+        "requested_due": gettext_lazy("住户要求的期限"),
     }[field]
 
 
-def _shown(field: str, value: Any) -> str:
+def _shown(field: str, value: Any) -> StrOrPromise:
     """Return a value as the timeline shows it (labels, not codes; a dash for nothing)."""
     if value in (None, ""):
         return "—"
     choices = {"category": Category, "severity": Severity, "urgency": Urgency}.get(field)
     if choices is not None:
         # A value from before a rule was checked is shown as stored.
-        return str(dict(choices.choices).get(value, value))
+        label: StrOrPromise = dict(choices.choices).get(value, value)
+        return label
     if field == "unit":
         return str(value.label)
     if field == "public_area":
@@ -197,16 +203,24 @@ def correct_registration(
             setattr(case, field, after[field])
     if "category" in changed:
         case.repair_type = classify_repair(case.origin.content) if case.category in REPAIR_CATEGORIES else ""
-    lines = [f"{_label(f)}：{_shown(f, before[f])} → {_shown(f, after[f])}" for f in changed]
+    lines = [
+        stored(
+            gettext_noop("%(field)s：%(before)s → %(after)s"),
+            field=_label(f),
+            before=_shown(f, before[f]),
+            after=_shown(f, after[f]),
+        )
+        for f in changed
+    ]
     if reason:
-        lines.append(_("原因：%(reason)s") % {"reason": reason})
+        lines.append(stored(gettext_noop("原因：%(reason)s"), reason=reason))
     refresh_search_text(case)
     _save(case, *[f for f in changed if f != "caller_phone"], "repair_type", "search_text")
     _event(
         case,
         staff,
         Kind.CORRECTED,
-        "；".join(lines),
+        stored_join(lines),
         changes={f: [_stored(f, before[f]), _stored(f, after[f])] for f in changed},
     )
     return case

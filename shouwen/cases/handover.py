@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shouwen.cases import transitions
 from shouwen.cases.lib import CaseConflict, Kind, _give_to, _required, _serves, department_people, tell
@@ -22,6 +23,7 @@ from shouwen.cases.models import (
     HandoverStatus,
     Responsibility,
 )
+from shouwen.core.i18n import stored
 from shouwen.core.services import for_update
 from shouwen.core.textlimits import check_long
 from shouwen.directory.models import Department, Staff
@@ -62,11 +64,23 @@ def hand_over(
     _save(case)
     params = {"who": staff.name, "number": case.number, "summary": case.summary, "to": receiver}
     if to_staff is not None:
-        tell([to_staff], staff, case, _("%(who)s 转办 %(number)s 给您：%(summary)s") % params, note)
+        tell(
+            [to_staff],
+            staff,
+            case,
+            stored(gettext_noop("%(who)s 转办 %(number)s 给您：%(summary)s"), **params),
+            note,
+        )
     else:
         assert to_department is not None  # checked above
         people = department_people(to_department, case.estate_id)
-        tell(people, staff, case, _("%(who)s 转办 %(number)s 给%(to)s：%(summary)s") % params, note)
+        tell(
+            people,
+            staff,
+            case,
+            stored(gettext_noop("%(who)s 转办 %(number)s 给%(to)s：%(summary)s"), **params),
+            note,
+        )
     return handover
 
 
@@ -93,7 +107,12 @@ def accept_handover(staff: Staff, handover: Handover) -> Case:
     _event(case, staff, Kind.HANDOVER_ACCEPTED, handover.note, handover=handover.pk)
     _save(case, "accountable", "department", "assignment_requested")
     params = {"who": staff.name, "number": case.number, "summary": case.summary}
-    tell([handover.from_staff], staff, case, _("%(who)s 已接收 %(number)s：%(summary)s") % params)
+    tell(
+        [handover.from_staff],
+        staff,
+        case,
+        stored(gettext_noop("%(who)s 已接收 %(number)s：%(summary)s"), **params),
+    )
     return case
 
 
@@ -112,7 +131,13 @@ def return_handover(staff: Staff, handover: Handover, *, reason: str) -> Case:
     _event(case, staff, Kind.HANDOVER_RETURNED, reason, handover=handover.pk)
     _save(case)
     params = {"who": staff.name, "number": case.number, "summary": case.summary}
-    tell([handover.from_staff], staff, case, _("%(who)s 退回了 %(number)s：%(summary)s") % params, reason)
+    tell(
+        [handover.from_staff],
+        staff,
+        case,
+        stored(gettext_noop("%(who)s 退回了 %(number)s：%(summary)s"), **params),
+        reason,
+    )
     return case
 
 
@@ -140,9 +165,9 @@ def keep_in_stead(staff: Staff, case: Case, *, department: Department, note: str
     transitions.check("keep_in_stead", staff, case)
     if department.estate_id != case.estate_id:
         raise ValidationError(_("该部门不属于本小区。"))
-    text = note.strip() or _("%(dept)s暂无人在岗，由首问责任人先行接收，稍后转办。") % {
-        "dept": department.name
-    }
+    text = note.strip() or stored(
+        gettext_noop("%(dept)s暂无人在岗，由首问责任人先行接收，稍后转办。"), dept=department.name
+    )
     _event(case, staff, Kind.KEPT, text, department=department.pk)
     _save(case)
     return case
@@ -184,8 +209,16 @@ def reassign(staff: Staff, case: Case, *, to_staff: Staff, note: str) -> Case:
     _event(case, staff, Kind.REASSIGNED, note, to=to_staff.pk)
     _save(case, "accountable", "department", "assignment_requested")
     params = {"who": staff.name, "number": case.number, "summary": case.summary, "name": to_staff.name}
-    tell([to_staff], staff, case, _("%(who)s 指派 %(number)s 由您处理：%(summary)s") % params, note)
-    tell([former], staff, case, _("%(who)s 已将 %(number)s 指派给 %(name)s") % params, note)
+    tell(
+        [to_staff],
+        staff,
+        case,
+        stored(gettext_noop("%(who)s 指派 %(number)s 由您处理：%(summary)s"), **params),
+        note,
+    )
+    tell(
+        [former], staff, case, stored(gettext_noop("%(who)s 已将 %(number)s 指派给 %(name)s"), **params), note
+    )
     return case
 
 
@@ -202,13 +235,17 @@ def chase(staff: Staff, case: Case, *, note: str = "") -> Case:
     assert holder is not None  # an active case always has one (database constraint)
     if holder.pk == staff.pk:
         raise ValidationError(_("您就是该事项的责任人，无需催办自己。"))
-    text = note.strip() or _("请尽快办理并答复住户。")
+    text = note.strip() or stored(gettext_noop("请尽快办理并答复住户。"))
     _event(case, staff, Kind.CHASED, text, holder=holder.pk)
     _save(case)
     notify(
         holder,
-        title=_("%(who)s 催办 %(number)s：%(summary)s")
-        % {"who": staff.name, "number": case.number, "summary": case.summary},
+        title=stored(
+            gettext_noop("%(who)s 催办 %(number)s：%(summary)s"),
+            who=staff.name,
+            number=case.number,
+            summary=case.summary,
+        ),
         body=text,
         case=case,
         kind=NotificationKind.CHASED,

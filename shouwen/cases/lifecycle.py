@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shouwen.cases import transitions
 from shouwen.cases.lib import (
@@ -37,6 +38,7 @@ from shouwen.cases.models import (
     HandoverStatus,
     PauseReason,
 )
+from shouwen.core.i18n import stored
 from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
 
@@ -152,7 +154,11 @@ def _reopen(case: Case, staff: Staff, reason: str, **data: object) -> None:
     _save(case, "status", "resolved_at")
     params = {"number": case.number, "summary": case.summary}
     tell(
-        [case.accountable], staff, case, _("%(number)s 已重新打开，请继续办理：%(summary)s") % params, reason
+        [case.accountable],
+        staff,
+        case,
+        stored(gettext_noop("%(number)s 已重新打开，请继续办理：%(summary)s"), **params),
+        reason,
     )
 
 

@@ -7,11 +7,15 @@ API offers deletion, and a mistaken registration is voided with a reason instead
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from shouwen.core.i18n import payload_of, shown
 
 
 class Channel(models.TextChoices):
@@ -65,7 +69,7 @@ class Severity(models.TextChoices):
 class Urgency(models.TextChoices):
     """How soon a repair needs someone on site; its response and completion limits are sla policies."""
 
-    EMERGENCY = "emergency", _("紧急")
+    EMERGENCY = "emergency", pgettext_lazy("urgency", "紧急")
     URGENT = "urgent", _("较急")
     NORMAL = "normal", _("一般")
 
@@ -521,6 +525,8 @@ class CaseEvent(models.Model):
     kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
     text = models.TextField(_("说明"), blank=True, default="")
     data = models.JSONField(_("数据"), default=dict, blank=True)
+    # A system sentence's message id and parameters, to show the text in each reader's language.
+    i18n = models.JSONField(_("多语言文本"), null=True, blank=True, default=None)
 
     class Meta:
         verbose_name = _("事项记录")
@@ -531,6 +537,18 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.get_kind_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep a system sentence's message id beside its text (``shouwen.core.i18n``)."""
+        payload = payload_of(self.text)
+        if payload is not None:
+            self.i18n = payload
+        super().save(*args, **kwargs)
+
+    @property
+    def shown_text(self) -> str:
+        """The entry's text in the reader's language (a sentence the system wrote), else as written."""
+        return shown(self.text, self.i18n)
 
 
 class CaseNote(models.Model):

@@ -16,11 +16,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shouwen.cases import services as case_services
 from shouwen.cases import transitions
 from shouwen.cases.models import REPAIR_CATEGORIES, Case, CaseEvent
 from shouwen.cases.services import RETURN_VISIT_CATEGORIES, CaseConflict
+from shouwen.core.i18n import stored
 from shouwen.core.services import for_update
 from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
@@ -208,13 +210,18 @@ def record_return_visit(
             "by_resolver_reason",
         ]
     )
-    summary = _("第%(round)s次%(channel)s回访：%(result)s") % {
-        "round": visit.round,
-        "channel": visit.get_channel_display(),
-        "result": visit.get_satisfaction_display(),
-    }
+    summary = stored(
+        gettext_noop("第%(round)s次%(channel)s回访：%(result)s"),
+        round=visit.round,
+        channel=VisitChannel(visit.channel).label,
+        result=Satisfaction(visit.satisfaction).label,
+    )
     if by_resolver:
-        summary += _("（处理人本人回访，原因：%(reason)s）") % {"reason": visit.by_resolver_reason}
+        summary = stored(
+            gettext_noop("%(summary)s（处理人本人回访，原因：%(reason)s）"),
+            summary=summary,
+            reason=visit.by_resolver_reason,
+        )
     data: dict[str, object] = {
         "visit": visit.pk,
         "round": visit.round,
@@ -228,16 +235,22 @@ def record_return_visit(
         actor=staff,
         kind=Kind.RETURN_VISIT,
         at=now,
-        text=f"{summary}。{comments}" if comments else summary,
+        text=stored(gettext_noop("%(summary)s。%(comments)s"), summary=summary, comments=comments)
+        if comments
+        else summary,
         data=data,
     )
     if satisfaction in SATISFIED_RESULTS:
         case_services.close_after_return_visit(
-            staff, case, note=_("回访%(result)s，办结。") % {"result": visit.get_satisfaction_display()}
+            staff,
+            case,
+            note=stored(
+                gettext_noop("回访%(result)s，办结。"), result=Satisfaction(visit.satisfaction).label
+            ),
         )
     else:
         case_services.reopen_after_return_visit(
-            staff, case, reason=_("回访不满意：%(comments)s") % {"comments": comments}
+            staff, case, reason=stored(gettext_noop("回访不满意：%(comments)s"), comments=comments)
         )
     return visit
 
@@ -261,17 +274,20 @@ def record_no_answer(
     visit.attempts += 1
     visit.last_attempt_at = now
     visit.save(update_fields=["attempts", "last_attempt_at"])
-    text = _("第%(round)s次回访未接通（第%(n)s次尝试）：%(outcome)s") % {
-        "round": visit.round,
-        "n": visit.attempts,
-        "outcome": attempt.get_outcome_display(),
-    }
+    text = stored(
+        gettext_noop("第%(round)s次回访未接通（第%(n)s次尝试）：%(outcome)s"),
+        round=visit.round,
+        n=visit.attempts,
+        outcome=AttemptOutcome(attempt.outcome).label,
+    )
     CaseEvent.objects.create(
         case=case,
         actor=staff,
         kind=Kind.RETURN_VISIT_FAILED,
         at=now,
-        text=f"{text}。{attempt.note}" if attempt.note else text,
+        text=stored(gettext_noop("%(summary)s。%(comments)s"), summary=text, comments=attempt.note)
+        if attempt.note
+        else text,
         data={"visit": visit.pk, "round": visit.round, "outcome": outcome, "attempts": visit.attempts},
     )
     return attempt

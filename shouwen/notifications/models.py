@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from shouwen.core.i18n import payload_of, shown
 
 
 class Kind(models.TextChoices):
@@ -52,6 +56,8 @@ class Notification(models.Model):
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.INFO)
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True, default="")
+    # The title's and body's message ids and parameters, to show them in each reader's language.
+    texts = models.JSONField(_("多语言文本"), default=dict, blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True, default="")
     urgent = models.BooleanField(_("紧急（安全事项）"), default=False)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
@@ -86,6 +92,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the message ids of a system-written title and body (``shouwen.core.i18n``)."""
+        for key, value in (("title", self.title), ("body", self.body)):
+            payload = payload_of(value)
+            if payload is not None:
+                self.texts = {**(self.texts or {}), key: payload}
+        super().save(*args, **kwargs)
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language."""
+        return shown(self.title, (self.texts or {}).get("title"))
+
+    @property
+    def shown_body(self) -> str:
+        """The body in the reader's language."""
+        return shown(self.body, (self.texts or {}).get("body"))
 
     @property
     def is_read(self) -> bool:

@@ -102,7 +102,7 @@ def notify(
         recipient=recipient,
         case=case,
         kind=kind,
-        title=title[:200],
+        title=title if len(title) <= 200 else title[:200],  # a stored sentence keeps its message id
         body=body,
         url=url,
         urgent=urgent,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from shouwen.cases.models import Case, CaseEvent
+from shouwen.core.i18n import stored
 from shouwen.directory.models import Staff
 
 
@@ -70,7 +72,7 @@ def notify_level(
         case=case,
         actor=None,
         kind=event_kind,
-        text=f"{title}（{names}）",
+        text=stored(gettext_noop("%(title)s（%(names)s）"), title=title, names=names),
         data={"level": level, "to": [p.pk for p in people]},
     )
     return people

@@ -15,11 +15,13 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shouwen.access.permissions import can
 from shouwen.access.roles import Cap
 from shouwen.access.scope import can_see_estate
 from shouwen.cases.models import ACTIVE_STATUSES, Case, CaseEvent, Urgency
+from shouwen.core.i18n import stored
 from shouwen.core.services import for_update
 from shouwen.core.textlimits import check_long
 from shouwen.directory.models import Department, Staff
@@ -105,7 +107,7 @@ def _report_on_registration(case: Case, at: datetime) -> None:
             "office_director",
             kind="reported",
             urgent=True,
-            title=_("重大投诉 %(number)s 呈报") % {"number": case.number},
+            title=stored(gettext_noop("重大投诉 %(number)s 呈报"), number=case.number),
         )
     elif case.severity == "important":
         notify_level(
@@ -113,7 +115,7 @@ def _report_on_registration(case: Case, at: datetime) -> None:
             "supervisor",
             kind="reported",
             urgent=False,
-            title=_("重要投诉 %(number)s 转呈主管") % {"number": case.number},
+            title=stored(gettext_noop("重要投诉 %(number)s 转呈主管"), number=case.number),
         )
 
 
@@ -155,11 +157,12 @@ def alert_emergency(case: Case) -> list[Staff]:
 
     people = emergency_responders(case)
     place = case.unit.label if case.unit is not None else (case.public_area.name if case.public_area else "")
-    title = _("紧急维修 %(number)s：%(place)s %(summary)s") % {
-        "number": case.number,
-        "place": place,
-        "summary": case.summary,
-    }
+    title = stored(
+        gettext_noop("紧急维修 %(number)s：%(place)s %(summary)s"),
+        number=case.number,
+        place=place,
+        summary=case.summary,
+    )
     url = reverse("cases:detail", args=[case.number])
     for person in people:
         notify(
@@ -168,7 +171,9 @@ def alert_emergency(case: Case) -> list[Staff]:
     CaseEvent.objects.create(
         case=case,
         kind=K.REPORTED,
-        text=_("紧急维修已立即通知：%(names)s") % {"names": "、".join(p.name for p in people) or "—"},
+        text=stored(
+            gettext_noop("紧急维修已立即通知：%(names)s"), names="、".join(p.name for p in people) or "—"
+        ),
         data={"emergency": True, "to": [p.pk for p in people]},
     )
     return people

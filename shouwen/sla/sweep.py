@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from shouwen.core.i18n import stored
 from shouwen.core.retry import retry_on_lock
 from shouwen.sla import deadlines
 from shouwen.sla.ladder import notify_level
-from shouwen.sla.models import Deadline, DeadlineState, Escalation
+from shouwen.sla.models import Deadline, DeadlineKind, DeadlineState, Escalation
 
 BATCH = 200
 
@@ -22,7 +23,7 @@ def _escalate(deadline: Deadline, level: int) -> None:
     """Take one step of the ladder for a deadline."""
     case = deadline.case
     policy = deadline.policy
-    what = deadline.get_kind_display()
+    what = DeadlineKind(deadline.kind).label
     urgent = bool(policy and policy.safety) or case.severity == "major"
     due = timezone.localtime(deadline.due_at).strftime("%m-%d %H:%M") if deadline.due_at else ""
     if level == 1:
@@ -31,16 +32,20 @@ def _escalate(deadline: Deadline, level: int) -> None:
             "accountable",
             kind="near_due",
             urgent=False,
-            title=_("%(number)s %(what)s时限将到（%(due)s）")
-            % {"number": case.number, "what": what, "due": due},
+            title=stored(
+                gettext_noop("%(number)s %(what)s时限将到（%(due)s）"), number=case.number, what=what, due=due
+            ),
         )
         return
     target_level = (policy.overdue_to if level == 2 else policy.final_to) if policy else "supervisor"
-    title = (
-        _("%(number)s %(what)s已超时（时限 %(due)s），请督办")
+    title = stored(
+        gettext_noop("%(number)s %(what)s已超时（时限 %(due)s），请督办")
         if level == 2
-        else _("%(number)s %(what)s严重超时（时限 %(due)s），升级督办")
-    ) % {"number": case.number, "what": what, "due": due}
+        else gettext_noop("%(number)s %(what)s严重超时（时限 %(due)s），升级督办"),
+        number=case.number,
+        what=what,
+        due=due,
+    )
     if level == 2 and target_level != "accountable":
         notify_level(
             case,
@@ -48,7 +53,7 @@ def _escalate(deadline: Deadline, level: int) -> None:
             kind="overdue",
             record=False,  # the holder hears of it too; the timeline records the escalation once
             urgent=urgent,
-            title=_("%(number)s %(what)s已超时") % {"number": case.number, "what": what},
+            title=stored(gettext_noop("%(number)s %(what)s已超时"), number=case.number, what=what),
         )
     people = notify_level(
         case, target_level, kind="escalated" if level == 3 else "overdue", title=title, urgent=urgent

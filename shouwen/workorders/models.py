@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shouwen.cases.models import Attribution
 
@@ -34,7 +35,7 @@ class Trade(models.TextChoices):
 
 
 class Urgency(models.TextChoices):
-    EMERGENCY = "emergency", _("紧急")
+    EMERGENCY = "emergency", pgettext_lazy("urgency", "紧急")
     NORMAL = "normal", _("一般")
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shouwen.cases import services as case_services
 from shouwen.cases import transitions as case_transitions
 from shouwen.cases.models import Case, CaseStatus
+from shouwen.core.i18n import stored
 from shouwen.directory.models import Staff
 from shouwen.workorders.models import OPEN_STATES, OrderKind, State, WorkOrder
 from shouwen.workorders.timeline import crew, event, notify_staff
@@ -78,17 +80,26 @@ def resolve_case_if_finished(order: WorkOrder, actor: Staff) -> None:
         notify_staff(
             holder,
             order,
-            title=_("事项 %(number)s 的维修已全部完工，已记为处理完成") % {"number": case.number},
+            title=stored(
+                gettext_noop("事项 %(number)s 的维修已全部完工，已记为处理完成"), number=case.number
+            ),
             body=summary,
         )
         return
     # E.g. a handover is pending: the accountable person must resolve it by hand.
-    event(order, actor, "complete", _("全部工作单已完工，但事项暂不能自动记为处理完成，请责任人处理。"))
+    event(
+        order,
+        actor,
+        "complete",
+        stored(gettext_noop("全部工作单已完工，但事项暂不能自动记为处理完成，请责任人处理。")),
+    )
     if holder is not None:
         notify_staff(
             holder,
             order,
-            title=_("事项 %(number)s 的维修已全部完工，请记录处理结果") % {"number": case.number},
+            title=stored(
+                gettext_noop("事项 %(number)s 的维修已全部完工，请记录处理结果"), number=case.number
+            ),
             body=summary,
         )
 

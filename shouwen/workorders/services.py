@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shouwen.access.services import log_reveal_for_work
 from shouwen.cases import services as case_services
@@ -26,6 +27,7 @@ from shouwen.cases.lib import lock_case, record_event, save_case
 from shouwen.cases.models import Attribution, Case, CaseEvent
 from shouwen.cases.transitions import CaseActionDenied
 from shouwen.core.actions import Conflict
+from shouwen.core.i18n import label_text, stored
 from shouwen.core.services import for_update, required_text, save_version
 from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
@@ -118,7 +120,9 @@ def _tell_crew(order: WorkOrder, people: Sequence[Staff], actor: Staff) -> None:
         notify_staff(
             person,
             order,
-            title=_("新维修工作单 %(number)s：%(place)s") % {"number": order.number, "place": place},
+            title=stored(
+                gettext_noop("新维修工作单 %(number)s：%(place)s"), number=order.number, place=place
+            ),
             body=_("%(trade)s · %(when)s · %(what)s")
             % {
                 "trade": order.get_trade_display(),
@@ -206,18 +210,18 @@ def _create(
         order.paid_proposed, order.paid_proposal_reason = proposal.paid, proposal.reason[:200]
     order.save()
     _set_crew(order, people, now)
-    names = "、".join(p.name for p in people) or _("待派工")
+    names: str = "、".join(p.name for p in people) or stored(gettext_noop("待派工"))
     event(
         order,
         staff,
         "create",
-        _("%(kind)s %(trade)s，%(urgency)s，维修人员：%(names)s")
-        % {
-            "kind": order.get_kind_display(),
-            "trade": order.get_trade_display(),
-            "urgency": order.get_urgency_display(),
-            "names": names,
-        },
+        stored(
+            gettext_noop("%(kind)s %(trade)s，%(urgency)s，维修人员：%(names)s"),
+            kind=OrderKind(order.kind).label,
+            trade=Trade(order.trade).label,
+            urgency=Urgency(order.urgency).label,
+            names=names,
+        ),
         kind=kind,
         technicians=[p.pk for p in people],
     )
@@ -516,14 +520,20 @@ def set_charge(
     order.paid, order.paid_proposed, order.paid_proposal_reason = decided, proposed, why[:200]
     order.paid_override_reason = reason if decided != proposed else ""
     _recompute(order)
-    text = _("%(charge)s，人工费 ¥%(labour)s，材料费 ¥%(materials)s，合计 ¥%(total)s") % {
-        "charge": _("有偿") if decided else _("保修/免费"),
-        "labour": order.labour,
-        "materials": order.materials_total,
-        "total": order.total,
-    }
+    charge = stored(
+        gettext_noop("%(charge)s，人工费 ¥%(labour)s，材料费 ¥%(materials)s，合计 ¥%(total)s"),
+        charge=stored(gettext_noop("有偿")) if decided else stored(gettext_noop("保修/免费")),
+        labour=order.labour,
+        materials=order.materials_total,
+        total=order.total,
+    )
+    text: str = charge
     if order.paid_override_reason:
-        text += _("（改变系统建议：%(reason)s）") % {"reason": order.paid_override_reason}
+        text = stored(
+            gettext_noop("%(charge)s（改变系统建议：%(reason)s）"),
+            charge=charge,
+            reason=order.paid_override_reason,
+        )
     event(order, staff, "set_charge", text, paid=decided, proposed=proposed, total=str(order.total))
     _save(
         order,
@@ -563,7 +573,7 @@ def add_photo(
     )
     photo.file.save(f"photo{suffix}", upload, save=False)
     photo.save()
-    event(order, staff, "add_photo", photo.get_stage_display(), photo=photo.pk)
+    event(order, staff, "add_photo", label_text(PhotoStage(photo.stage).label), photo=photo.pk)
     _save(order)
     return photo
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from shouwen.cases.models import CaseEvent
+from shouwen.core.i18n import stored
 from shouwen.directory.models import Staff
 from shouwen.workorders import transitions
 from shouwen.workorders.models import WorkOrder
@@ -13,8 +14,13 @@ from shouwen.workorders.models import WorkOrder
 
 def event(order: WorkOrder, actor: Staff | None, step: str, text: str = "", **data: object) -> CaseEvent:
     """Append the step to the case's timeline, naming the work order."""
-    label = transitions.ACTIONS[step].label if step in transitions.ACTIONS else _("开单")
-    line = f"{order.number} {label}" + (f"：{text}" if text else "")
+    label = transitions.ACTIONS[step].label if step in transitions.ACTIONS else gettext_lazy("开单")
+    if text:
+        line = stored(
+            gettext_noop("%(number)s %(step)s：%(text)s"), number=order.number, step=label, text=text
+        )
+    else:
+        line = stored(gettext_noop("%(number)s %(step)s"), number=order.number, step=label)
     return CaseEvent.objects.create(
         case=order.case,
         actor=actor,

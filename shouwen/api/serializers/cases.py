@@ -360,6 +360,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
     actor = StaffRefSerializer(read_only=True, allow_null=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    text = serializers.CharField(source="shown_text", read_only=True, help_text="In the reader's language.")
 
     class Meta:
         model = CaseEvent

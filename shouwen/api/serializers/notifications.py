@@ -12,6 +12,8 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     case_number = serializers.CharField(source="case.number", read_only=True, allow_null=True, default=None)
     is_read = serializers.BooleanField(read_only=True)
+    title = serializers.CharField(source="shown_title", read_only=True, help_text="In the reader's language.")
+    body = serializers.CharField(source="shown_body", read_only=True, help_text="In the reader's language.")
 
     class Meta:
         model = Notification

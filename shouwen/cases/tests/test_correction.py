@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import override
 
 from shouwen.cases import services
 from shouwen.cases.transitions import CaseActionDenied
@@ -48,7 +49,10 @@ def test_a_repair_corrected_to_emergency_is_timed_in_minutes_and_told_at_once(wo
     services.correct_registration(world.clerk, case, category="household_repair", urgency="emergency")
     assert due(case, "on_site") == MONDAY_9 + timedelta(minutes=30)
     assert Notification.objects.filter(case=case, recipient=world.technician, urgent=True).exists()
-    assert "紧急程度：一般 → 紧急" in case.events.get(kind="corrected").text
+    entry = case.events.get(kind="corrected")
+    assert "紧急程度：一般 → 紧急" in entry.text
+    with override("en"):  # an English reader sees the field and the labels in English
+        assert "Urgency: Normal → Emergency" in entry.shown_text, entry.shown_text
 
 
 def test_place_phone_category_and_requested_date_are_corrected(world):

@@ -33,8 +33,9 @@ def data_texts() -> list[str]:
         (Case, ["summary"]),
         (Contact, ["content", "caller_name", "incident", "demand"]),
         (Handover, ["note"]),
-        # Notification titles are written in the sender's language when sent (not yet per reader).
-        (Notification, ["title", "body"]),
+        # A notification's title is a system sentence shown in the reader's language; its body is the
+        # case's summary or what the sender wrote.
+        (Notification, ["body"]),
         # Rows the administrator edits (deadline rules, desk procedures and their documents) are data too.
         (DeadlinePolicy, ["name"]),
         (Procedure, ["name", "description"]),
@@ -58,6 +59,8 @@ def chinese_left(page: str) -> list[str]:
 def english(world, client_for):
     case = world.register()
     case_services.hand_over(world.clerk, case, to_staff=world.supervisor, note="请处理")
+    # The supervisor's chase leaves the system's own sentence in the timeline (请尽快办理并答复住户).
+    case_services.chase(world.supervisor, case)
     client = client_for(world.supervisor)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     return client, case

@@ -105,3 +105,64 @@ def test_the_supervisor_reads_the_assessment_but_cannot_enter_and_nobody_enters_
     )
     assert "请选择您所服务小区的部门" in answer.text
     assert not DepartmentAssessment.objects.exists()
+
+
+def test_the_assessment_through_the_api_matches_the_page(march, api_for):
+    world = march.world
+    weights(world)
+    service = world.departments["service"]
+    origin = march.cases["c1"].origin
+    origin.complained_department = service
+    origin.save()
+    api = api_for(world.staff["office_director"])
+    url = "/api/v1/reports/assessment/"
+    answer = api.post(
+        url,
+        {
+            "department": service.pk,
+            "year": 2026,
+            "quarter": 1,
+            "self_check_score": "92",
+            "inspection_score": 88.5,
+        },
+        format="json",
+    )
+    assert answer.status_code == 200, answer.json()
+    row = answer.json()
+    # Survey from the system (0 %), one complaint → 75; (92×30 + 88.5×30 + 0×30 + 75×10) / 100 = 61.65 → 61.7.
+    assert row["survey_from_system"] is True and row["complaints"] == 1 and row["complaint_score"] == 75.0
+    assert row["score"] == 61.7 and row["entered_by"] == world.staff["office_director"].name
+    listed = api.get(url, {"year": 2026, "quarter": 1}).json()
+    assert listed["weights"]["points_per_complaint"] == 25.0
+    by_id = {r["department"]["id"]: r for r in listed["departments"]}
+    assert by_id[service.pk]["score"] == 61.7
+    assert "月度自查得分" in by_id[world.departments["engineering"].pk]["missing"]
+    # Bad input is a 400 with the reason; nothing is stored.
+    bad = api.post(
+        url, {"department": service.pk, "year": 2026, "quarter": 1, "self_check_score": "120"}, format="json"
+    )
+    assert bad.status_code == 400 and "0–100" in str(bad.json())
+    assert api.get(url, {"quarter": "5"}).status_code == 400
+    assert DepartmentAssessment.objects.get(department=service).self_check_score == Decimal("92.00")
+
+
+def test_the_assessment_api_lets_the_supervisor_read_but_not_enter_and_keeps_other_estates_out(
+    world, api_for
+):
+    from shouwen.directory.models import Department
+
+    supervisor = api_for(world.supervisor)
+    url = "/api/v1/reports/assessment/"
+    assert supervisor.get(url, {"year": 2026, "quarter": 1}).status_code == 200
+    body = {
+        "department": world.departments["service"].pk,
+        "year": 2026,
+        "quarter": 1,
+        "self_check_score": "90",
+    }
+    assert supervisor.post(url, body, format="json").status_code == 403
+    other = Department.objects.get(estate=world.other_estate, kind="service")
+    director = api_for(world.staff["office_director"])
+    answer = director.post(url, {**body, "department": other.pk}, format="json")
+    assert answer.status_code == 400 and "请选择您所服务小区的部门" in str(answer.json())
+    assert not DepartmentAssessment.objects.exists()
