@@ -229,13 +229,18 @@ def _create(
     return order
 
 
+def default_urgency(case: Case) -> str:
+    """Return the urgency a new work order of the case starts with (the clerk may change it)."""
+    return Urgency.EMERGENCY if case.urgency == Urgency.EMERGENCY else Urgency.NORMAL
+
+
 @transaction.atomic
 def create_work_order(
     staff: Staff,
     case: Case,
     *,
     trade: str,
-    urgency: str = Urgency.NORMAL,
+    urgency: str | None = None,
     appointment_at: datetime | None = None,
     appointment_note: str = "",
     technicians: Sequence[Staff] = (),
@@ -244,8 +249,13 @@ def create_work_order(
     responsibility: str = "",
     night_call_at: datetime | None = None,
 ) -> WorkOrder:
-    """Open a work order for an active repair case and notify the technicians sent."""
+    """Open a work order for an active repair case and notify the technicians sent.
+
+    Without an urgency the order takes its case's: an emergency repair opens an emergency job.
+    """
     case = Case.objects.select_related("estate", "accountable").get(pk=case.pk)
+    if urgency is None:
+        urgency = default_urgency(case)
     transitions.check_create(staff, case)
     reopen_if_resolved(staff, case, _("新开维修工作单"))
     return _create(

@@ -243,7 +243,11 @@ class WorkOrderCreateSerializer(serializers.Serializer):
 
     case = CaseNumberField(slug_field="number", help_text=gettext_lazy("事项编号"))
     trade = serializers.ChoiceField(choices=Trade.choices)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices,
+        required=False,
+        help_text=gettext_lazy("默认与事项的紧急程度一致（紧急维修开紧急工作单）"),
+    )
     appointment_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     appointment_note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     technicians = ScopedPrimaryKeyRelatedField(

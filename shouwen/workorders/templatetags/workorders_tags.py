@@ -15,7 +15,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def case_work_orders(context: dict[str, Any], case: Case) -> dict[str, Any]:
     """Return the case's work orders, and the form to open one when the reader may."""
-    from shouwen.workorders import transitions
+    from shouwen.workorders import services, transitions
     from shouwen.workorders.forms import WorkOrderCreateForm
     from shouwen.workorders.models import WorkOrder
     from shouwen.workorders.views_mobile import with_crew
@@ -28,5 +28,8 @@ def case_work_orders(context: dict[str, Any], case: Case) -> dict[str, Any]:
     can_create = staff is not None and transitions.creation_refusal(staff, case) is None
     form = None
     if can_create:
-        form = WorkOrderCreateForm(estate=case.estate, initial={"description": case.summary})
+        form = WorkOrderCreateForm(
+            estate=case.estate,
+            initial={"description": case.summary, "urgency": services.default_urgency(case)},
+        )
     return {"show": True, "orders": orders, "form": form}

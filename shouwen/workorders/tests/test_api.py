@@ -207,3 +207,19 @@ def test_the_list_needs_a_fixed_number_of_queries(world, api_for, repair_case):
     for _ in range(5):
         open_order(world, repair_case)
     assert count() == few
+
+
+def test_a_work_order_of_an_emergency_repair_starts_as_an_emergency(world, api_for, client_for, repair_case):
+    from shouwen.cases import services as case_services
+
+    case_services.correct_registration(world.clerk, repair_case, urgency="emergency")
+    api = api_for(world.clerk)
+    body = {"case": repair_case.number, "trade": "plumbing", "technicians": [world.technician.pk]}
+    first = api.post("/api/v1/work-orders/", body, format="json").json()
+    assert first["urgency"] == "emergency"
+    # The clerk may still choose otherwise.
+    second = api.post("/api/v1/work-orders/", {**body, "urgency": "normal"}, format="json").json()
+    assert second["urgency"] == "normal"
+    # The case page's form proposes the same.
+    html = client_for(world.clerk).get(f"/cases/{repair_case.number}/").content.decode()
+    assert 'name="urgency" value="emergency"' in html and "checked" in html.split('value="emergency"')[1][:40]
