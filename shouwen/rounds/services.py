@@ -257,6 +257,15 @@ def _copy_to_case(staff: Staff, case: Case, photos: Sequence[PatrolPhoto]) -> No
         case_services.add_attachment(staff, case, upload=upload)
 
 
+def found_at(report: PatrolReport) -> datetime:
+    """When a finding was found: when the report was handed in, or for a report of an earlier day
+    handed in late, the end of that day's shift (so the case counts on the day of the patrol)."""
+    submitted = report.submitted_at
+    if timezone.localdate(submitted) == report.day:
+        return submitted
+    return min(submitted, shift_end(report.day))
+
+
 def finding_to_case(staff: Staff, item: PatrolItem) -> Case:
     """Register a finding as a public-area repair found on patrol, in one step; the report links to it.
 
@@ -277,6 +286,7 @@ def finding_to_case(staff: Staff, item: PatrolItem) -> Case:
         content=_("巡视发现（%(place)s）：%(text)s") % {"place": checkpoint.name, "text": item.finding},
         public_area=checkpoint.public_area,
         location=checkpoint.name,
+        received_at=found_at(report),
     )
     with transaction.atomic():
         locked = PatrolItem.objects.select_for_update().get(pk=item.pk)

@@ -184,6 +184,7 @@ class PatrolDetailView(CapabilityRequiredMixin, TemplateView):
     """One patrol report: each checkpoint, the findings with photos and cases, the supervisor's reading."""
 
     required_cap = Cap.PATROL_REPORT
+    model = PatrolReport  # the row the URL's pk names
     template_name = "rounds/patrol_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -202,6 +203,7 @@ class PatrolReadView(CapabilityRequiredMixin, View):
     """POST: the supervisor records having read the report."""
 
     required_cap = Cap.ROUNDS_REVIEW
+    model = PatrolReport  # the row the URL's pk names
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         report = _report_for(request, pk)
@@ -218,6 +220,7 @@ class FindingCaseView(CapabilityRequiredMixin, View):
     """POST: a finding of the report becomes a public-area case in one step."""
 
     required_cap = Cap.PATROL_REPORT
+    model = PatrolReport  # the row the URL's pk names
 
     def post(self, request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
         report = _report_for(request, pk)
@@ -241,6 +244,7 @@ class PatrolPhotoView(CapabilityRequiredMixin, View):
     """Stream a finding's photo after the estate check (media files are never served directly)."""
 
     required_cap = Cap.PATROL_REPORT
+    model = PatrolReport  # the row the URL's pk names
 
     def get(self, request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
         report = _report_for(request, pk)
