@@ -138,8 +138,10 @@ class PatrolNewView(CapabilityRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         estate = kwargs.get("estate") or _estate(self.request, self.request.GET.get("estate"))
         today = timezone.localdate()
+        staff = acting_staff(self.request)
         ctx.update(
             {
+                "handed_in": PatrolReport.objects.filter(estate=estate, patroller=staff, day=today).first(),
                 "estate": estate,
                 "estates": services.visible_estates(self.request.user),
                 "checkpoints": list(services.active_checkpoints(estate)),

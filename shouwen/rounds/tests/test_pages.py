@@ -63,6 +63,9 @@ def test_the_patrol_form_hands_in_a_report_with_a_finding_and_photo_as_a_case(wo
     photo_url = reverse("rounds:patrol_photo", args=[report.pk, item.photos.get().pk])
     assert photo_url in page
     assert client.get(photo_url).status_code == 200
+    with time_machine.travel(TUESDAY_19, tick=False):
+        again = client.get(reverse("rounds:patrol_new")).content.decode()
+    assert 'id="patrol-handed-in"' in again and 'id="patrol-form"' not in again
     assert client_for(world.staff["other_technician"]).get(photo_url).status_code == 403
 
 
