@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "shouwen.workorders",
     "shouwen.followups",
     "shouwen.reports",
+    "shouwen.rounds",
     "shouwen.api",
     "shouwen.development",
 ]

@@ -40,6 +40,10 @@ class Cap:
         "reports.view"  # monthly statistics, rates, dashboards and their exports (of the estates served)
     )
     ASSESSMENT_ENTER = "assessment.enter"  # enter a department's quarterly self-check and inspection scores
+    # Walk the estate's checkpoints and hand in the daily patrol report 巡视日报表 (000 篇2 九 2; 001 客服管理员 四).
+    PATROL_REPORT = "patrol.report"
+    # The morning review of yesterday's repairs and complaints (000 篇2 九 1) and reading the patrol reports.
+    ROUNDS_REVIEW = "rounds.review"
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ _MANAGE = _DISPATCH | {
     Cap.CASE_SUPERVISE,
     Cap.FOLLOWUP_VISIT,
     Cap.REPORTS_VIEW,
+    Cap.PATROL_REPORT,
+    Cap.ROUNDS_REVIEW,
 }
 
 ROLES: dict[str, Role] = {
@@ -76,7 +82,7 @@ ROLES: dict[str, Role] = {
             "cs_assistant",
             _("客服助理"),
             False,
-            frozenset(_DISPATCH | {Cap.DIRECTORY_EDIT, Cap.FOLLOWUP_VISIT}),
+            frozenset(_DISPATCH | {Cap.DIRECTORY_EDIT, Cap.FOLLOWUP_VISIT, Cap.PATROL_REPORT}),
         ),
         Role("cs_supervisor", _("客服主管"), False, frozenset(_MANAGE)),
         Role(

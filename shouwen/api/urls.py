@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from shouwen.access.permissions import IsStaffMember
-from shouwen.api.views import cases, directory, followups, notifications, reports, workorders
+from shouwen.api.views import cases, directory, followups, notifications, reports, rounds, workorders
 from shouwen.api.views.escalations import EscalationViewSet
 from shouwen.api.views.me import MeView
 from shouwen.core.csp import CSP, csp_override
@@ -29,6 +29,8 @@ router.register("escalations", EscalationViewSet, basename="escalation")
 router.register("return-visits", followups.ReturnVisitViewSet, basename="return-visit")
 router.register("work-orders", workorders.WorkOrderViewSet, basename="work-order")
 router.register("materials", workorders.MaterialViewSet, basename="material")
+router.register("patrol-checkpoints", rounds.CheckpointViewSet, basename="patrol-checkpoint")
+router.register("patrol-reports", rounds.PatrolReportViewSet, basename="patrol-report")
 
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}
@@ -48,6 +50,7 @@ urlpatterns = [
     path("reports/recurring/", reports.RecurringAPIView.as_view(), name="report-recurring"),
     path("reports/dashboard/", reports.DashboardAPIView.as_view(), name="report-dashboard"),
     path("reports/assessment/", reports.AssessmentAPIView.as_view(), name="report-assessment"),
+    path("morning-review/", rounds.MorningReviewAPIView.as_view(), name="morning-review"),
     path("schema/", SpectacularAPIView.as_view(**_staff_only), name="schema"),
     path(
         "docs/",

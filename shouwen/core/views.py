@@ -28,6 +28,10 @@ class HomeView(TemplateView):
             from shouwen.core.dashboard import desk_for
 
             ctx["desk"] = desk_for(self.request.user)
+        if can(self.request.user, Cap.ROUNDS_REVIEW):
+            from shouwen.rounds.services import today_for
+
+            ctx["routine"] = today_for(self.request.user)
         return ctx
 
 
