@@ -40,6 +40,10 @@ class Cap:
         "reports.view"  # monthly statistics, rates, dashboards and their exports (of the estates served)
     )
     ASSESSMENT_ENTER = "assessment.enter"  # enter a department's quarterly self-check and inspection scores
+    # Read the duty roster and who is on duty; hand over and take over one's own shift (交接班), keep the
+    # night log (001 值班制度, 交接班制度).
+    DUTY_VIEW = "duty.view"
+    DUTY_MANAGE = "duty.manage"  # edit the roster of a week, the shifts' times and the equipment checklist
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,14 @@ class Role:
     caps: frozenset[str]
 
 
-_ALL_VIEW = {Cap.DIRECTORY_VIEW, Cap.STAFF_VIEW, Cap.CASE_VIEW, Cap.CASE_REGISTER, Cap.WORKORDER_VIEW}
+_ALL_VIEW = {
+    Cap.DIRECTORY_VIEW,
+    Cap.STAFF_VIEW,
+    Cap.CASE_VIEW,
+    Cap.CASE_REGISTER,
+    Cap.WORKORDER_VIEW,
+    Cap.DUTY_VIEW,  # everyone reads the roster; at least one person is always on duty (001 值班制度 六)
+}
 _DESK = _ALL_VIEW | {Cap.PERSONAL_REVEAL}
 # The service desk opens work orders (001 报修接待 ②③); the finance clerk only reads them.
 _DISPATCH = _DESK | {Cap.WORKORDER_MANAGE}
@@ -65,6 +76,7 @@ _MANAGE = _DISPATCH | {
     Cap.CASE_SUPERVISE,
     Cap.FOLLOWUP_VISIT,
     Cap.REPORTS_VIEW,
+    Cap.DUTY_MANAGE,
 }
 
 ROLES: dict[str, Role] = {
