@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -121,7 +121,11 @@ class RosterEntryViewSet(
             OpenApiParameter("estate", OpenApiTypes.INT, required=True, description=gettext_lazy("小区")),
             OpenApiParameter("at", OpenApiTypes.DATETIME, description=gettext_lazy("时刻（默认现在）")),
         ],
-        responses={200: RosterEntrySerializer(many=True), 400: INVALID},
+        responses={
+            200: RosterEntrySerializer(many=True),
+            400: INVALID,
+            404: OpenApiResponse(description=gettext_lazy("没有该小区，或您不服务于该小区")),
+        },
         description=gettext_lazy("某小区某一时刻（默认现在）当值的人员。"),
     )
     @action(detail=False, methods=["get"], url_path="on-duty", pagination_class=None)
