@@ -79,15 +79,11 @@ class DutyViewSet(CaseServiceViewSet):
         responses={201: RosterEntrySerializer, 400: INVALID, 403: DENIED},
         description=gettext_lazy("排班（主管）：把一名员工排到某日的一个班次。"),
     ),
-    destroy=extend_schema(
-        responses={204: None, 400: INVALID, 403: DENIED}, description=gettext_lazy("删除排班（主管）。")
-    ),
 )
 class RosterEntryViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
     DutyViewSet,
 ):
     """The roster of the user's estates; supervisors add and remove entries."""
@@ -112,7 +108,14 @@ class RosterEntryViewSet(
         )
         return Response(RosterEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    @extend_schema(
+        request=None,
+        responses={204: None, 400: INVALID, 403: DENIED},
+        description=gettext_lazy("删除排班（主管）；已有交接班记录的班次不能删除。"),
+    )
+    @action(detail=True, methods=["post"])
+    def remove(self, request: Request, pk: str | None = None) -> Response:
+        """Take the person off the shift."""
         services.remove_roster_entry(self.acting_staff(), self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 

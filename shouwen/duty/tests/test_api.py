@@ -30,8 +30,8 @@ def test_supervisor_rosters_and_everyone_reads_who_is_on_duty(world, api_for):
         BASE + "roster/on-duty/", {"estate": world.estate.pk}
     )
     assert other.status_code == 404
-    assert api_for(world.clerk).delete(BASE + f"roster/{answer.json()['id']}/").status_code == 403
-    assert api_for(world.supervisor).delete(BASE + f"roster/{answer.json()['id']}/").status_code == 204
+    assert api_for(world.clerk).post(BASE + f"roster/{answer.json()['id']}/remove/").status_code == 403
+    assert api_for(world.supervisor).post(BASE + f"roster/{answer.json()['id']}/remove/").status_code == 204
     assert not RosterEntry.objects.exists()
 
 
