@@ -143,6 +143,32 @@ def remove_roster_entry(actor: Staff, entry: RosterEntry) -> None:
     entry.delete()
 
 
+@transaction.atomic
+def copy_previous_week(actor: Staff, estate: Estate, day: date) -> int:
+    """Fill the week of ``day`` with last week's roster (people who still serve the estate); return how many."""
+    from shouwen.cases.lib import _serves
+
+    _check_manager(actor, estate)
+    days = week_of(day)
+    have = set(
+        RosterEntry.objects.filter(estate=estate, date__range=(days[0], days[-1])).values_list(
+            "shift_id", "date", "staff_id"
+        )
+    )
+    made = 0
+    for entry in RosterEntry.objects.filter(
+        estate=estate, date__range=(days[0] - timedelta(days=7), days[-1] - timedelta(days=7))
+    ).select_related("staff__user"):
+        target = entry.date + timedelta(days=7)
+        if (entry.shift_id, target, entry.staff_id) in have or not _serves(entry.staff, estate):
+            continue
+        RosterEntry.objects.create(
+            estate=estate, date=target, shift_id=entry.shift_id, staff=entry.staff, created_by=actor
+        )
+        made += 1
+    return made
+
+
 def week_of(day: date) -> list[date]:
     """Return the seven days (Monday first) of the week of ``day``."""
     monday = day - timedelta(days=day.weekday())

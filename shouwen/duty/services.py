@@ -8,6 +8,7 @@ from shouwen.duty.nightlog import (
 )
 from shouwen.duty.roster import (
     add_roster_entry,
+    copy_previous_week,
     entry_window,
     has_roster,
     nobody_on_duty,
@@ -32,6 +33,7 @@ from shouwen.duty.sheets import (
 __all__ = [
     "accept_sheet",
     "add_roster_entry",
+    "copy_previous_week",
     "create_sheet",
     "current_entry",
     "entry_window",

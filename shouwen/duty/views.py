@@ -109,6 +109,11 @@ class RosterView(EstateMixin, TemplateView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         estate = self.estate()
+        if request.POST.get("do") == "copy":
+            day = parse_date(request.POST.get("week", "") or "") or timezone.localdate()
+            made = services.copy_previous_week(acting_staff(request), estate, day)
+            messages.success(request, _("已按上周排班填入 %(n)s 个班次。") % {"n": made})
+            return HttpResponseRedirect(reverse("duty:roster") + f"?estate={estate.pk}&week={day:%Y-%m-%d}")
         form = RosterEntryForm(request.POST, people=duty_people(estate))
         if form.is_valid():
             d = form.cleaned_data

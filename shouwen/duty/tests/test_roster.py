@@ -126,3 +126,15 @@ def test_handing_to_a_department_on_duty_gives_the_usual_message(world, client_f
     from shouwen.cases.handover import handed_over_message
 
     assert "无人值班" not in handed_over_message(handover)
+
+
+def test_the_supervisor_fills_a_week_from_the_previous_one(world, client_for):
+    monday = services.week_of(timezone.localdate())[0]
+    roster(world, world.clerk, ShiftKind.DAY, monday - timedelta(days=7))
+    roster(world, world.technician, ShiftKind.NIGHT, monday - timedelta(days=5))
+    roster(world, world.clerk, ShiftKind.DAY, monday)  # already there: not doubled
+    client = client_for(world.supervisor)
+    client.post(reverse("duty:roster"), {"estate": world.estate.pk, "do": "copy", "week": monday.isoformat()})
+    week = RosterEntry.objects.filter(date__gte=monday).values_list("date", "staff__name")
+    assert sorted(week) == [(monday, "王丽"), (monday + timedelta(days=2), "刘师傅")]
+    assert client_for(world.clerk).post(reverse("duty:roster"), {"do": "copy"}).status_code == 403
