@@ -39,6 +39,8 @@ def test_each_night_call_is_an_entry_of_the_night_log(world, client_for):
     assert entries["楼道有异味"].place == "3-2-1502" and entries["楼道有异味"].contact is None
     page = client_for(world.clerk).get(reverse("duty:night")).content.decode()
     assert "楼道有异味" in page and "待处理 1 条" in page
+    # The night technician reaches his handover from the phone pages.
+    assert 'id="m-duty"' in client_for(world.technician).get(reverse("mobile:home")).content.decode()
 
 
 def test_the_night_shift_cannot_be_handed_over_with_an_unresolved_entry(world, client_for):
