@@ -3,7 +3,7 @@ accepted and one night-log entry still to be settled at the morning handover."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -54,11 +54,17 @@ def load_demo_duty(estate: Estate) -> int:
             notes="3栋电梯按钮一事已约住户今晚回电；对讲机一台借给安护员巡逻。",
         )
     if technicians:
+        # Last night at 22:40 when that is within the night log's day, otherwise three hours ago.
+        now = timezone.now()
+        last_night = timezone.make_aware(
+            datetime.combine(timezone.localdate() - timedelta(days=1), time(22, 40))
+        )
+        called_at = last_night if now - last_night < timedelta(hours=23) else now - timedelta(hours=3)
         services.record_night_entry(
             technicians[0],
             estate=estate,
             content="12栋住户来电：楼道声控灯不亮，已告知次日安排维修",
-            called_at=timezone.now() - timedelta(hours=3),
+            called_at=called_at,
             caller_name="陈先生",
             place="12栋2单元",
         )

@@ -17,7 +17,7 @@ from shouwen.duty.models import ShiftKind
 class RosterEntryForm(forms.Form):
     """Put a person on a shift of a day."""
 
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     shift = forms.ChoiceField(label=_("班次"), choices=ShiftKind.choices)
     staff = forms.ModelChoiceField(label=_("值班人员"), queryset=Staff.objects.none())
 
@@ -45,7 +45,7 @@ class NewSheetForm(forms.Form):
 class NightToCaseForm(forms.Form):
     """Register a night-log entry as a case of a category."""
 
-    category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
+    category = forms.ChoiceField(label=_("类别"), choices=Category.choices, initial=Category.HOUSEHOLD_REPAIR)
 
 
 class NightHandledForm(forms.Form):
