@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "shouwen.sla",
     "shouwen.workorders",
     "shouwen.followups",
+    "shouwen.duty",
     "shouwen.reports",
     "shouwen.rounds",
     "shouwen.api",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("followups/", include("shouwen.followups.urls")),
     path("rounds/", include("shouwen.rounds.urls")),
     path("sla/", include("shouwen.sla.urls")),
+    path("duty/", include("shouwen.duty.urls")),
     path("workorders/", include("shouwen.workorders.urls")),
     path("m/", include("shouwen.workorders.urls_mobile")),
     path("", include("shouwen.reports.urls")),

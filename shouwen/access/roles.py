@@ -44,6 +44,10 @@ class Cap:
     PATROL_REPORT = "patrol.report"
     # The morning review of yesterday's repairs and complaints (000 篇2 九 1) and reading the patrol reports.
     ROUNDS_REVIEW = "rounds.review"
+    # Read the duty roster and who is on duty; hand over and take over one's own shift (交接班), keep the
+    # night log (001 值班制度, 交接班制度).
+    DUTY_VIEW = "duty.view"
+    DUTY_MANAGE = "duty.manage"  # edit the roster of a week, the shifts' times and the equipment checklist
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,14 @@ class Role:
     caps: frozenset[str]
 
 
-_ALL_VIEW = {Cap.DIRECTORY_VIEW, Cap.STAFF_VIEW, Cap.CASE_VIEW, Cap.CASE_REGISTER, Cap.WORKORDER_VIEW}
+_ALL_VIEW = {
+    Cap.DIRECTORY_VIEW,
+    Cap.STAFF_VIEW,
+    Cap.CASE_VIEW,
+    Cap.CASE_REGISTER,
+    Cap.WORKORDER_VIEW,
+    Cap.DUTY_VIEW,  # everyone reads the roster; at least one person is always on duty (001 值班制度 六)
+}
 _DESK = _ALL_VIEW | {Cap.PERSONAL_REVEAL}
 # The service desk opens work orders (001 报修接待 ②③); the finance clerk only reads them.
 _DISPATCH = _DESK | {Cap.WORKORDER_MANAGE}
@@ -71,6 +82,7 @@ _MANAGE = _DISPATCH | {
     Cap.REPORTS_VIEW,
     Cap.PATROL_REPORT,
     Cap.ROUNDS_REVIEW,
+    Cap.DUTY_MANAGE,
 }
 
 ROLES: dict[str, Role] = {

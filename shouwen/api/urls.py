@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from shouwen.access.permissions import IsStaffMember
-from shouwen.api.views import cases, directory, followups, notifications, reports, rounds, workorders
+from shouwen.api.views import cases, directory, duty, followups, notifications, reports, rounds, workorders
 from shouwen.api.views.escalations import EscalationViewSet
 from shouwen.api.views.me import MeView
 from shouwen.core.csp import CSP, csp_override
@@ -31,6 +31,9 @@ router.register("work-orders", workorders.WorkOrderViewSet, basename="work-order
 router.register("materials", workorders.MaterialViewSet, basename="material")
 router.register("patrol-checkpoints", rounds.CheckpointViewSet, basename="patrol-checkpoint")
 router.register("patrol-reports", rounds.PatrolReportViewSet, basename="patrol-report")
+router.register("duty/roster", duty.RosterEntryViewSet, basename="roster-entry")
+router.register("duty/handover-sheets", duty.HandoverSheetViewSet, basename="handover-sheet")
+router.register("duty/night-log", duty.NightLogEntryViewSet, basename="night-log-entry")
 
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}

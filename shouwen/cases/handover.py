@@ -61,6 +61,13 @@ def hand_over(
     )
     receiver = str(to_staff or to_department)
     _event(case, staff, Kind.HANDOVER, note, handover=handover.pk, to=receiver)
+    if to_staff is None and to_department is not None and nobody_on_duty(to_department):
+        # 先行接收: the rostered department has nobody on duty; the giver keeps the case until it is accepted.
+        text = _("%(dept)s当前无人值班，由%(who)s先行接收，值班人员接收前仍由其负责。") % {
+            "dept": to_department.name,
+            "who": giver.name,
+        }
+        _event(case, staff, Kind.KEPT, text, department=to_department.pk)
     _save(case)
     params = {"who": staff.name, "number": case.number, "summary": case.summary, "to": receiver}
     if to_staff is not None:
@@ -82,6 +89,26 @@ def hand_over(
             note,
         )
     return handover
+
+
+def nobody_on_duty(department: Department) -> bool:
+    """Return whether the department keeps a duty roster and nobody of it is on duty now."""
+    from shouwen.duty.services import nobody_on_duty as uncovered
+
+    return uncovered(department)
+
+
+def handed_over_message(handover: Handover) -> str:
+    """The message after a handover: a warning when the receiving department has nobody on duty."""
+    if (
+        handover.to_staff_id is None
+        and handover.to_department is not None
+        and nobody_on_duty(handover.to_department)
+    ):
+        return _("注意：%(dept)s当前无人值班。已转办，但事项仍由您先行接收、由您负责，直到值班人员接收。") % {
+            "dept": handover.to_department.name
+        }
+    return _("已转办，等待对方接收；接收前您仍是责任人。")
 
 
 def _lock_pending(handover: Handover) -> tuple[Case, Handover]:

@@ -73,6 +73,12 @@ class Action(TableRow):
     page_supervisor_only_for: frozenset[str] = frozenset()
 
 
+def _handed_over_message(handover: Handover) -> str:
+    from shouwen.cases.handover import handed_over_message
+
+    return handed_over_message(handover)
+
+
 F = "shouwen.cases.forms."
 SV = "shouwen.cases.services."
 HANDLED_BY_RETURN_VISIT = frozenset({"household_repair", "public_repair", "complaint"})
@@ -86,7 +92,7 @@ TABLE_ROWS = (
         pending=False,
         form=forms.HandOverForm,
         service=SV + "hand_over",
-        message=_("已转办，等待对方接收；接收前您仍是责任人。"),
+        message=lambda handover: _handed_over_message(handover),
     ),
     Action(
         "keep_in_stead",

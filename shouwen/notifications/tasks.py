@@ -27,8 +27,15 @@ def deliver_notifications_task() -> dict[str, int]:
 
 @task()
 def sweep_deadlines_task() -> dict[str, int]:
-    """Escalate the case deadlines that have come due, once per minute across all workers."""
-    # Imported here: the SLA app depends on this one (it calls notify), not the other way round.
+    """Escalate the case deadlines that have come due and alert on shift handovers not accepted in time.
+
+    Once per minute across all workers: the worker that wins the period's lease does both.
+    """
+    # Imported here: the SLA and duty apps depend on this one (they call notify), not the other way round.
+    from shouwen.duty.services import sweep_unaccepted_sheets
     from shouwen.sla.sweep import sweep_deadlines_once
 
-    return sweep_deadlines_once()
+    result = sweep_deadlines_once()
+    if result.get("ran"):
+        result.update(sweep_unaccepted_sheets())
+    return result

@@ -351,6 +351,11 @@ class NightCallForm(forms.Form):
     content = forms.CharField(
         label=_("来电内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT_MAX
     )
+    log_only = forms.BooleanField(
+        label=_("仅记入夜间值班记录，早班交接时立项或答复"),
+        required=False,
+        help_text=_("不能当场判断的来电：次日交接班时由当值客服管理员逐条立项或填写处理答复。"),
+    )
     repaired_now = forms.BooleanField(label=_("已当场维修处理"), required=False)
     answer = forms.CharField(
         label=_("处理情况"),

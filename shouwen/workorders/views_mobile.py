@@ -26,6 +26,7 @@ from shouwen.core.action_views import ActionPostView, acting_staff
 from shouwen.core.forms import attach_errors
 from shouwen.directory.models import Estate, Unit
 from shouwen.directory.search import find_units, parse_unit_shorthand
+from shouwen.duty.services import note_night_call, record_night_entry
 from shouwen.workorders import forms as wo_forms
 from shouwen.workorders import transitions
 from shouwen.workorders.intake import register_night_call
@@ -255,6 +256,22 @@ class NightCallView(CapabilityRequiredMixin, TemplateView):
                 public_area = d["public_area"]
                 if public_area is not None and public_area.estate_id != d["estate"].pk:
                     raise ValidationError(_("公共区域不属于该小区。"))
+                if d["log_only"]:
+                    entry = record_night_entry(
+                        staff,
+                        estate=d["estate"],
+                        content=d["content"],
+                        called_at=d["called_at"],
+                        caller_name=d["caller_name"],
+                        caller_phone=d["caller_phone"],
+                        place=d["unit"] or (public_area.name if public_area is not None else ""),
+                    )
+                    messages.success(
+                        request,
+                        _("已记入夜间值班记录（%(time)s），早班交接时立项或答复。")
+                        % {"time": timezone.localtime(entry.called_at).strftime("%H:%M")},
+                    )
+                    return HttpResponseRedirect(reverse("mobile:night"))
                 result = register_night_call(
                     staff,
                     estate=d["estate"],
@@ -275,6 +292,7 @@ class NightCallView(CapabilityRequiredMixin, TemplateView):
             except CaseActionDenied as exc:
                 form.add_error(None, str(exc))
             else:
+                note_night_call(staff, result.contact)
                 case = result.contact.case
                 if result.work_order is not None:
                     text = _("已登记夜间来电，事项 %(case)s，次日工作单 %(order)s。") % {

@@ -39,6 +39,10 @@ class Command(BaseCommand):
 
         for estate in company.estates.all():
             self.stdout.write(f"{estate.name}: {load_demo_patrol(estate)} patrol report of yesterday")
+        from shouwen.development.duty_demo import load_demo_duty
+
+        for estate in company.estates.all():
+            self.stdout.write(f"{estate.name}: {load_demo_duty(estate)} roster entries this week")
         from shouwen.sla.sweep import sweep_deadlines
 
         # Bring the escalation ladder up to date, as the worker would have over those two months.
