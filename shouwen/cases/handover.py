@@ -63,10 +63,11 @@ def hand_over(
     _event(case, staff, Kind.HANDOVER, note, handover=handover.pk, to=receiver)
     if to_staff is None and to_department is not None and nobody_on_duty(to_department):
         # 先行接收: the rostered department has nobody on duty; the giver keeps the case until it is accepted.
-        text = _("%(dept)s当前无人值班，由%(who)s先行接收，值班人员接收前仍由其负责。") % {
-            "dept": to_department.name,
-            "who": giver.name,
-        }
+        text = stored(
+            gettext_noop("%(dept)s当前无人值班，由%(who)s先行接收，值班人员接收前仍由其负责。"),
+            dept=to_department.name,
+            who=giver.name,
+        )
         _event(case, staff, Kind.KEPT, text, department=to_department.pk)
     _save(case)
     params = {"who": staff.name, "number": case.number, "summary": case.summary, "to": receiver}

@@ -161,9 +161,18 @@ def tell(people: Iterable[Staff | None], actor: Staff | None, case: Case, title:
 
 
 def department_people(department: Department, estate_id: int) -> list[Staff]:
-    """The head and the active members of a department who serve the estate (those a handover reaches)."""
+    """The head and the active members of a department who serve the estate (those a handover reaches).
+
+    A department that keeps a duty roster is reached through those on duty now and its head: the
+    night's technician hears of a handover, the day staff asleep at home do not.
+    """
+    from shouwen.duty.roster import has_roster, on_duty
+
     members = list(
         Staff.objects.filter(department=department, is_active=True, estates=estate_id).order_by("pk")
     )
+    if department.estate_id == estate_id and has_roster(department):
+        rostered = {entry.staff_id for entry in on_duty(department.estate, department=department)}
+        members = [m for m in members if m.pk in rostered]
     head = department.head if department.head_id and department.head not in members else None
     return ([head] if head is not None and head.is_active else []) + members

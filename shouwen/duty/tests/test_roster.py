@@ -138,3 +138,28 @@ def test_the_supervisor_fills_a_week_from_the_previous_one(world, client_for):
     week = RosterEntry.objects.filter(date__gte=monday).values_list("date", "staff__name")
     assert sorted(week) == [(monday, "王丽"), (monday + timedelta(days=2), "刘师傅")]
     assert client_for(world.clerk).post(reverse("duty:roster"), {"do": "copy"}).status_code == 403
+
+
+def test_a_handover_to_a_rostered_department_reaches_who_is_on_duty_and_its_head(world):
+    from shouwen.cases import services as case_services
+    from shouwen.duty.tests.helpers import day_of, shift_ending
+    from shouwen.notifications.models import Notification
+
+    from shouwen.directory.models import Department
+
+    engineering = Department.objects.get(pk=world.departments["engineering"].pk)  # with its head
+    head = world.staff["engineering_head"]
+    # The technician's shift is tomorrow night: off duty now, he is not woken; the head hears of it.
+    roster(world, world.technician, ShiftKind.NIGHT, timezone.localdate() + timedelta(days=1))
+    first = world.register(category="household_repair", content="厨房水管漏水")
+    case_services.hand_over(world.clerk, first, to_department=engineering, note="请安排维修")
+    told = set(Notification.objects.filter(case=first).values_list("recipient_id", flat=True))
+    assert told == {head.pk}
+    # On duty now, he is told.
+    ends = timezone.now() + timedelta(hours=2)
+    shift_ending(world, ShiftKind.DAY, ends)
+    roster(world, world.technician, ShiftKind.DAY, day_of(ends))
+    second = world.register(category="household_repair", content="卫生间地漏堵塞")
+    case_services.hand_over(world.clerk, second, to_department=engineering, note="请安排维修")
+    told = set(Notification.objects.filter(case=second).values_list("recipient_id", flat=True))
+    assert told == {head.pk, world.technician.pk}
