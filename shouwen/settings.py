@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "shouwen.sla",
     "shouwen.workorders",
     "shouwen.followups",
+    "shouwen.homevisits",
     "shouwen.reports",
     "shouwen.api",
     "shouwen.development",

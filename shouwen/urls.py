@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/", include("shouwen.cases.urls")),
     path("notifications/", include("shouwen.notifications.urls")),
     path("followups/", include("shouwen.followups.urls")),
+    path("visits/", include("shouwen.homevisits.urls")),
     path("sla/", include("shouwen.sla.urls")),
     path("workorders/", include("shouwen.workorders.urls")),
     path("m/", include("shouwen.workorders.urls_mobile")),
