@@ -9,6 +9,7 @@ from shouwen.access.permissions import IsStaffMember
 from shouwen.api.views import cases, directory, followups, homevisits, notifications, reports, workorders
 from shouwen.api.views.escalations import EscalationViewSet
 from shouwen.api.views.me import MeView
+from shouwen.api.views.summaries import MonthlySummaryViewSet
 from shouwen.core.csp import CSP, csp_override
 
 app_name = "api"
@@ -29,6 +30,7 @@ router.register("escalations", EscalationViewSet, basename="escalation")
 router.register("return-visits", followups.ReturnVisitViewSet, basename="return-visit")
 router.register("visit-areas", homevisits.VisitAreaViewSet, basename="visit-area")
 router.register("home-visits", homevisits.HomeVisitViewSet, basename="home-visit")
+router.register("monthly-summaries", MonthlySummaryViewSet, basename="monthly-summary")
 router.register("work-orders", workorders.WorkOrderViewSet, basename="work-order")
 router.register("materials", workorders.MaterialViewSet, basename="material")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
@@ -326,6 +327,13 @@ def _visit_errors(
     return errors
 
 
+def _received_at(visit: HomeVisit) -> datetime | None:
+    """Return when the matter was raised: at the visit, unless that is further back than a registration may go."""
+    now = timezone.now()
+    earliest = now - timedelta(days=settings.SHOUWEN_CONTACT_BACKDATE_DAYS) + timedelta(minutes=5)
+    return min(visit.visited_at, now) if visit.visited_at >= earliest else None
+
+
 def open_case_from_visit(staff: Staff, visit: HomeVisit, category: str) -> Case:
     """Register the visit's opinion through the intake, as a case of the category, linked from the visit."""
     from shouwen.cases.intake import prepare_contact, save_contact
@@ -343,7 +351,7 @@ def open_case_from_visit(staff: Staff, visit: HomeVisit, category: str) -> Case:
         content=_("上门走访意见：%(text)s") % {"text": visit.opinions},
         resident=visit.resident,
         unit=visit.unit,
-        received_at=min(visit.visited_at, timezone.now()),
+        received_at=_received_at(visit),
     )
     with transaction.atomic():
         locked = HomeVisit.objects.select_for_update().get(pk=visit.pk)
