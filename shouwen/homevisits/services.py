@@ -168,7 +168,7 @@ def area_of(staff: Staff, estate_id: int | None = None) -> VisitArea | None:
 
 
 def plan_for_day(area: VisitArea, day: date | None = None) -> list[PlanItem]:
-    """Return the area's plan of the day, choosing and storing it the first time it is asked for.
+    """Return the area's plan of the day, choosing and storing today's the first time it is asked for.
 
     Stored, the list stays the same all day while visits are recorded; households not reached
     stay at the top of the next day's list, being still the longest unvisited.
@@ -178,6 +178,14 @@ def plan_for_day(area: VisitArea, day: date | None = None) -> list[PlanItem]:
     if items or day < timezone.localdate():
         return items
     calendar = BusinessCalendar.for_estate(area.estate)
+    if day > timezone.localdate():
+        # A later day is only a preview from today's state: it is chosen again on the day itself.
+        preview = planning.plan_day(households(area, day), day, area.cycle_start, calendar.is_workday)
+        units = Unit.objects.select_related("building").in_bulk([h.unit_id for h in preview.chosen])
+        return [
+            PlanItem(area=area, day=day, position=n, unit=units[h.unit_id], last_visited=h.last_visited)
+            for n, h in enumerate(preview.chosen)
+        ]
     with transaction.atomic():
         VisitArea.objects.select_for_update().get(
             pk=area.pk

@@ -111,6 +111,13 @@ class PlanItemSerializer(serializers.ModelSerializer):
         return item.visit.outcome if item.visit is not None else None
 
 
+class PlanSerializer(serializers.Serializer):
+    """The day's plan: the day and its households in order."""
+
+    day = serializers.DateField()
+    items = PlanItemSerializer(many=True)
+
+
 class CoverageRowSerializer(serializers.Serializer):
     """Occupied households, those visited in the last 365 days, and the share."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -22,7 +22,7 @@ from shouwen.access.scope import visible_estate_ids
 from shouwen.api.serializers.homevisits import (
     CoverageSerializer,
     HomeVisitSerializer,
-    PlanItemSerializer,
+    PlanSerializer,
     RecordVisitSerializer,
     SetAreaSerializer,
     VisitAreaSerializer,
@@ -59,9 +59,12 @@ def _day_param(request: Request) -> date:
     if not raw:
         return timezone.localdate()
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ValidationError({"date": [_("日期格式应为 YYYY-MM-DD")]}) from None
+    if not date(2000, 1, 1) <= day <= timezone.localdate() + timedelta(days=31):
+        raise ValidationError({"date": [_("只能查看 2000 年以后、一个月以内的走访计划。")]})
+    return day
 
 
 @extend_schema_view(
@@ -135,7 +138,7 @@ class HomeVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseSer
         parameters=[
             OpenApiParameter("date", OpenApiTypes.DATE, description=gettext_lazy("计划日期（默认今天）")),
         ],
-        responses={200: PlanItemSerializer(many=True), 400: INVALID},
+        responses={200: PlanSerializer, 400: INVALID},
         description=gettext_lazy("本人某日的走访计划（工作日 4–5 户；今天的计划在第一次查看时生成）。"),
     )
     @action(detail=False, methods=["get"])
@@ -144,7 +147,7 @@ class HomeVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseSer
         day = _day_param(request)
         area = services.area_of(self.acting_staff())
         items = services.plan_for_day(area, day) if area is not None else []
-        return Response(PlanItemSerializer(items, many=True).data)
+        return Response(PlanSerializer({"day": day, "items": items}).data)
 
     @extend_schema(
         responses={200: CoverageSerializer, 403: DENIED},

@@ -113,3 +113,10 @@ def test_the_days_plan_stays_the_same_while_visits_are_recorded(world, area):
         again = services.plan_for_day(area)
     assert [i.unit_id for i in again] == [i.unit_id for i in first]
     assert again[0].visit is not None and again[0].visit.outcome == Outcome.NOBODY_HOME
+
+
+def test_a_later_days_plan_is_a_preview_and_not_stored(world, area):
+    with time_machine.travel(datetime(2026, 11, 20, 9, tzinfo=TZ), tick=False):  # a Friday
+        preview = services.plan_for_day(area, date(2026, 11, 23))
+    assert len(preview) == 2 and all(item.pk is None for item in preview)
+    assert not PlanItem.objects.exists()
