@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -186,16 +186,18 @@ def plan_for_day(area: VisitArea, day: date | None = None) -> list[PlanItem]:
             PlanItem(area=area, day=day, position=n, unit=units[h.unit_id], last_visited=h.last_visited)
             for n, h in enumerate(preview.chosen)
         ]
-    with transaction.atomic():
-        VisitArea.objects.select_for_update().get(
-            pk=area.pk
-        )  # one request chooses the day's list; the others read it
-        if not PlanItem.objects.filter(area=area, day=day).exists():
-            chosen = planning.plan_day(households(area, day), day, area.cycle_start, calendar.is_workday)
-            PlanItem.objects.bulk_create(
-                PlanItem(area=area, day=day, position=n, unit_id=h.unit_id, last_visited=h.last_visited)
-                for n, h in enumerate(chosen.chosen)
-            )
+    try:
+        with transaction.atomic():
+            # One request chooses the day's list; the others wait and read it.
+            VisitArea.objects.select_for_update().get(pk=area.pk)
+            if not PlanItem.objects.filter(area=area, day=day).exists():
+                chosen = planning.plan_day(households(area, day), day, area.cycle_start, calendar.is_workday)
+                PlanItem.objects.bulk_create(
+                    PlanItem(area=area, day=day, position=n, unit_id=h.unit_id, last_visited=h.last_visited)
+                    for n, h in enumerate(chosen.chosen)
+                )
+    except IntegrityError:  # SQLite has no row lock: another request stored the same day's list first
+        pass
     return list(PlanItem.objects.filter(area=area, day=day).select_related("unit__building", "visit"))
 
 
