@@ -18,6 +18,7 @@ from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset, visible_estate_ids
 from shouwen.core.action_views import acting_staff
 from shouwen.core.forms import attach_errors
+from shouwen.core.params import parse_id
 from shouwen.directory.models import Building, Estate, Unit
 from shouwen.homevisits import services
 from shouwen.homevisits.forms import HomeVisitForm, VisitAreaForm, VisitCaseForm
@@ -58,9 +59,9 @@ class TodayPlanView(CapabilityRequiredMixin, TemplateView):
 
 def _unit_for(request: HttpRequest) -> Unit | None:
     units = scope_queryset(Unit.objects.select_related("building__estate"), request.user)
-    raw = request.GET.get("unit") or request.POST.get("unit") or ""
-    if raw.isdigit():
-        return units.filter(pk=int(raw)).first()
+    unit_id = parse_id(request.GET.get("unit") or request.POST.get("unit"))
+    if unit_id is not None:
+        return units.filter(pk=unit_id).first()
     text = request.GET.get("unit_text", "")
     return services.find_unit(visible_estate_ids(request.user), text) if text else None
 
@@ -205,8 +206,12 @@ class AreaEditView(CapabilityRequiredMixin, TemplateView):
         if area is not None:
             return area.estate
         estates = scope_queryset(Estate.objects.all(), self.request.user)
-        raw = self.request.GET.get("estate") or self.request.POST.get("estate") or ""
-        chosen = estates.filter(pk=int(raw)).first() if raw.isdigit() else estates.order_by("code").first()
+        estate_id = parse_id(self.request.GET.get("estate") or self.request.POST.get("estate"))
+        chosen = (
+            estates.filter(pk=estate_id).first()
+            if estate_id is not None
+            else estates.order_by("code").first()
+        )
         if chosen is None:
             raise Http404
         return chosen

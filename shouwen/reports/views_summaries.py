@@ -18,6 +18,7 @@ from shouwen.access.permissions import CapabilityRequiredMixin
 from shouwen.access.roles import Cap
 from shouwen.access.scope import scope_queryset
 from shouwen.core.action_views import acting_staff
+from shouwen.core.params import parse_id
 from shouwen.directory.models import Estate
 from shouwen.reports import summaries
 from shouwen.reports.models import MonthlySummary, SummaryStatus
@@ -56,9 +57,9 @@ class SummaryListView(CapabilityRequiredMixin, TemplateView):
         return ctx
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        raw = request.POST.get("estate", "")
+        estate_id = parse_id(request.POST.get("estate"))
         estates = scope_queryset(Estate.objects.all(), request.user)
-        estate = estates.filter(pk=int(raw)).first() if raw.isdigit() else None
+        estate = estates.filter(pk=estate_id).first() if estate_id is not None else None
         month = _month(request.POST.get("month", ""))
         if estate is None or month is None:
             messages.error(request, _("请选择小区和月份（YYYY-MM）。"))

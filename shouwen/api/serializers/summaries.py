@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from shouwen.api.serializers.base import ScopedPrimaryKeyRelatedField
@@ -14,7 +15,7 @@ from shouwen.reports.models import MonthlySummary
 class MonthlySummarySerializer(serializers.ModelSerializer):
     """One revision of an estate's monthly summary and next month's plan."""
 
-    month = serializers.DateField(format="%Y-%m", read_only=True)
+    month = serializers.SerializerMethodField(help_text=gettext_lazy("月份 YYYY-MM"))
     submitted_by = StaffRefSerializer(read_only=True, allow_null=True)
     updated_by = StaffRefSerializer(read_only=True, allow_null=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -37,6 +38,9 @@ class MonthlySummarySerializer(serializers.ModelSerializer):
             "submitted_by",
         ]
         read_only_fields = fields
+
+    def get_month(self, summary: MonthlySummary) -> str:
+        return f"{summary.month:%Y-%m}"
 
 
 class StartSummarySerializer(serializers.Serializer):
