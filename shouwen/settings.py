@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "shouwen.workorders",
     "shouwen.followups",
     "shouwen.duty",
+    "shouwen.homevisits",
     "shouwen.reports",
     "shouwen.rounds",
     "shouwen.api",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("notifications/", include("shouwen.notifications.urls")),
     path("followups/", include("shouwen.followups.urls")),
     path("rounds/", include("shouwen.rounds.urls")),
+    path("visits/", include("shouwen.homevisits.urls")),
     path("sla/", include("shouwen.sla.urls")),
     path("duty/", include("shouwen.duty.urls")),
     path("workorders/", include("shouwen.workorders.urls")),

@@ -6,9 +6,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from shouwen.access.permissions import IsStaffMember
-from shouwen.api.views import cases, directory, duty, followups, notifications, reports, rounds, workorders
+from shouwen.api.views import (
+    cases,
+    directory,
+    duty,
+    followups,
+    homevisits,
+    notifications,
+    reports,
+    rounds,
+    workorders,
+)
 from shouwen.api.views.escalations import EscalationViewSet
 from shouwen.api.views.me import MeView
+from shouwen.api.views.summaries import MonthlySummaryViewSet
 from shouwen.core.csp import CSP, csp_override
 
 app_name = "api"
@@ -27,6 +38,9 @@ router.register("cases", cases.CaseViewSet, basename="case")
 router.register("notifications", notifications.NotificationViewSet, basename="notification")
 router.register("escalations", EscalationViewSet, basename="escalation")
 router.register("return-visits", followups.ReturnVisitViewSet, basename="return-visit")
+router.register("visit-areas", homevisits.VisitAreaViewSet, basename="visit-area")
+router.register("home-visits", homevisits.HomeVisitViewSet, basename="home-visit")
+router.register("monthly-summaries", MonthlySummaryViewSet, basename="monthly-summary")
 router.register("work-orders", workorders.WorkOrderViewSet, basename="work-order")
 router.register("materials", workorders.MaterialViewSet, basename="material")
 router.register("patrol-checkpoints", rounds.CheckpointViewSet, basename="patrol-checkpoint")

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 
-from shouwen.reports.models import AssessmentWeights, DepartmentAssessment, Target
+from shouwen.reports.models import AssessmentWeights, DepartmentAssessment, MonthlySummary, Target
 
 
 class _Stamped(admin.ModelAdmin):
@@ -37,6 +37,24 @@ class DepartmentAssessmentAdmin(admin.ModelAdmin):
 
     list_display = ["department", "year", "quarter", "self_check_score", "inspection_score", "entered_by"]
     list_filter = ["year", "quarter"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MonthlySummary)
+class MonthlySummaryAdmin(admin.ModelAdmin):
+    """Written and submitted on the summary page; here for looking only."""
+
+    list_display = ["estate", "month", "revision", "status", "submitted_by", "submitted_at"]
+    list_filter = ["status", "estate"]
+    list_select_related = ["estate", "submitted_by"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -162,3 +162,98 @@ class DepartmentAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} {self.year}Q{self.quarter}"
+
+
+class SummaryStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+
+
+class MonthlySummary(models.Model):
+    """One revision of an estate's monthly summary and next month's plan (月度工作总结及下月工作计划).
+
+    Drafted from the month's figures, edited by the supervisor and submitted by the 30th
+    (000 篇2 九 5); a submitted revision is never changed: a change is a new revision.
+    """
+
+    ESTATE_LOOKUP = "estate"
+
+    estate = models.ForeignKey(
+        "directory.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("小区")
+    )
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    revision = models.PositiveSmallIntegerField(_("版本"), default=1)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=SummaryStatus.choices, default=SummaryStatus.DRAFT
+    )
+    summary = models.TextField(_("本月工作总结"), blank=True, default="")
+    plan = models.TextField(_("下月工作计划"), blank=True, default="")
+    figures = models.JSONField(_("生成时的数据"), default=dict, blank=True)
+    generated_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        "directory.Staff",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("修改人"),
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "directory.Staff",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
+
+    class Meta:
+        verbose_name = _("月度工作总结")
+        verbose_name_plural = _("月度工作总结")
+        ordering = ["-month", "estate", "-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estate", "month", "revision"], name="monthly_summary_unique_revision"
+            ),
+            models.UniqueConstraint(
+                fields=["estate", "month"],
+                condition=Q(status="draft"),
+                name="monthly_summary_one_draft",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False, submitted_by__isnull=False),
+                name="monthly_summary_submitted_by_whom",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estate} {self.month:%Y-%m} v{self.revision}"
+
+
+class SummaryReminder(models.Model):
+    """A reminder sent to a supervisor that the month's summary is not submitted (once per month)."""
+
+    ESTATE_LOOKUP = "estate"
+
+    estate = models.ForeignKey(
+        "directory.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("小区")
+    )
+    month = models.DateField(_("月份"))
+    recipient = models.ForeignKey(
+        "directory.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("提醒对象")
+    )
+    sent_at = models.DateTimeField(_("提醒时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("月度总结提醒")
+        verbose_name_plural = _("月度总结提醒")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estate", "month", "recipient"], name="summary_reminder_once_a_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estate} {self.month:%Y-%m} {self.recipient}"

@@ -142,10 +142,9 @@ def test_the_supervisor_fills_a_week_from_the_previous_one(world, client_for):
 
 def test_a_handover_to_a_rostered_department_reaches_who_is_on_duty_and_its_head(world):
     from shouwen.cases import services as case_services
+    from shouwen.directory.models import Department
     from shouwen.duty.tests.helpers import day_of, shift_ending
     from shouwen.notifications.models import Notification
-
-    from shouwen.directory.models import Department
 
     engineering = Department.objects.get(pk=world.departments["engineering"].pk)  # with its head
     head = world.staff["engineering_head"]

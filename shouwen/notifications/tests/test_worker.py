@@ -65,9 +65,9 @@ def test_the_delivery_task_delivers(world, no_quiet_hours):
 
 
 def test_a_waiting_run_is_not_queued_twice(db):
-    assert enqueue_periodic() == 2
+    assert enqueue_periodic() == 3  # the sweep, delivery and the monthly-summary reminder
     assert enqueue_periodic() == 0
-    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 2
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 3
 
 
 def test_worker_once_runs_the_sweep_and_delivery_then_exits(

@@ -155,7 +155,25 @@ def populate(world: World) -> Samples:
         _patrol_report(world, estate)
     for code in PERSONAS:
         notify(world.staff[code], title="请查看本周排班", email=False)
+    _home_visits_and_summaries(world)
     return samples
+
+
+def _home_visits_and_summaries(world: World) -> None:
+    """Give both estates a visit area, a home visit and a monthly summary (by the administrator, who serves both)."""
+    from django.utils import timezone
+
+    from shouwen.homevisits.services import record_visit, set_area
+    from shouwen.reports.summaries import start_summary
+
+    admin = world.staff["admin"]
+    for estate, unit in (
+        (world.estate, world.units["3-2-1502"]),
+        (world.other_estate, world.units["other-1-101"]),
+    ):
+        set_area(admin, estate=estate, assistant=admin, buildings=[unit.building])
+        record_visit(admin, unit=unit, visited_at=timezone.now(), outcome="nobody_home", note_left=True)
+        start_summary(admin, estate, timezone.localdate())
 
 
 def _escalation(case: Any, estate: Estate) -> None:

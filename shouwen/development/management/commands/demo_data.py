@@ -43,6 +43,13 @@ class Command(BaseCommand):
 
         for estate in company.estates.all():
             self.stdout.write(f"{estate.name}: {load_demo_duty(estate)} roster entries this week")
+        from shouwen.development.homevisits_demo import load_demo_home_visits, load_demo_summaries
+
+        for estate in company.estates.all():
+            self.stdout.write(
+                f"{estate.name}: {load_demo_home_visits(estate, seed=options['seed'])} demo home visits"
+            )
+        self.stdout.write(f"Monthly summaries submitted for last month: {load_demo_summaries(company)}")
         from shouwen.sla.sweep import sweep_deadlines
 
         # Bring the escalation ladder up to date, as the worker would have over those two months.

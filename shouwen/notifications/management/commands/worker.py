@@ -27,10 +27,12 @@ from shouwen.core.leases import period_start
 from shouwen.core.maintenance import has_statistics, refresh_statistics
 from shouwen.core.models import Lease
 from shouwen.notifications.tasks import deliver_notifications_task, sweep_deadlines_task
+from shouwen.reports.tasks import remind_monthly_summaries_task
 
 logger = logging.getLogger("shouwen.worker")
 
-PERIODIC_TASKS = (sweep_deadlines_task, deliver_notifications_task)
+# The monthly-summary reminder runs with the deliveries; it sends each reminder once (a row per month).
+PERIODIC_TASKS = (sweep_deadlines_task, deliver_notifications_task, remind_monthly_summaries_task)
 # Finished task rows are kept this many days for looking into problems, then pruned once a day.
 KEEP_RESULTS_DAYS = 7
 # Nightly upkeep (pruning, SQLite planner statistics) runs at the first round after this local hour.
@@ -93,7 +95,7 @@ def enqueue_periodic(*, deliveries: bool = True, now: Any = None) -> int:
     for t in PERIODIC_TASKS:
         if t is sweep_deadlines_task and not sweep_period_open(now):
             continue
-        if t is deliver_notifications_task and not deliveries:
+        if t is not sweep_deadlines_task and not deliveries:
             continue
         if is_waiting(t):
             continue
