@@ -126,16 +126,30 @@ def unread_count(staff: Staff) -> int:
     """Return how many unread lines the bell shows: those about one case within one minute count once.
 
     A burst (a supervisor reassigning twenty cases, a handover reaching a whole department) is then
-    one line per case and minute, as the notification page groups them (:func:`group_rows`).
+    one line per case and minute, and the sweep's non-urgent reminders and escalations one line per
+    kind and minute, as the notification page groups them (:func:`group_rows`).
     """
     unread = Notification.objects.filter(recipient=staff, read_at__isnull=True)
+    swept = Q(kind__in=SWEEP_KINDS, urgent=False)
     return (
         unread.annotate(
             minute=TruncMinute("created_at"),
+            # The sweep's non-urgent lines group by kind, the others by case.
+            line_kind=models.Case(
+                When(swept, then=F("kind")), default=Value(""), output_field=models.CharField()
+            ),
+            line_case=models.Case(
+                When(swept, then=Value(0)), default=F("case_id"), output_field=models.BigIntegerField()
+            ),
             # Notifications about no case are never grouped: each is its own line.
-            alone=models.Case(When(case__isnull=True, then=F("pk")), default=Value(0)),
+            alone=models.Case(
+                When(swept, then=Value(0)),
+                When(case__isnull=True, then=F("pk")),
+                default=Value(0),
+                output_field=models.BigIntegerField(),
+            ),
         )
-        .values("case_id", "minute", "alone")
+        .values("line_kind", "line_case", "minute", "alone")
         .distinct()
         .count()
     )
@@ -157,12 +171,26 @@ class Group:
         return any(n.read_at is None for n in (self.latest, *self.others))
 
 
-def _group_key(n: Notification) -> tuple[int, datetime] | None:
-    return None if n.case_id is None else (n.case_id, n.created_at.replace(second=0, microsecond=0))
+# The deadline sweep's reminders and escalations come in bursts (an estate's overdue cases in one
+# minute): those of one kind that minute are one line whatever their cases, unless urgent (safety,
+# major complaints), which keep a line each.
+SWEEP_KINDS = (Kind.NEAR_DUE, Kind.OVERDUE, Kind.ESCALATED)
+
+
+def _swept(n: Notification) -> bool:
+    return n.kind in SWEEP_KINDS and not n.urgent
+
+
+def _group_key(n: Notification) -> tuple[int | str, datetime] | None:
+    minute = n.created_at.replace(second=0, microsecond=0)
+    if _swept(n):
+        return (f"kind:{n.kind}", minute)
+    return None if n.case_id is None else (n.case_id, minute)
 
 
 def group_rows(rows: Iterable[Notification]) -> list[Group]:
-    """Group notifications (newest first) about the same case within the same minute into one line."""
+    """Group notifications (newest first) about the same case within the same minute into one line;
+    the sweep's non-urgent reminders and escalations of one kind and minute too, whatever their cases."""
     groups: list[Group] = []
     for n in rows:
         key = _group_key(n)
@@ -179,10 +207,13 @@ def same_group(notification: Notification) -> list[int]:
     if key is None:
         return [notification.pk]
     start = key[1]
+    same = (
+        Q(kind=notification.kind, urgent=False) if _swept(notification) else Q(case_id=notification.case_id)
+    )
     return list(
         Notification.objects.filter(
+            same,
             recipient_id=notification.recipient_id,
-            case_id=key[0],
             created_at__gte=start,
             created_at__lt=start + timedelta(minutes=1),
         ).values_list("pk", flat=True)

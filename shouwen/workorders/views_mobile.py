@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -272,27 +273,29 @@ class NightCallView(CapabilityRequiredMixin, TemplateView):
                         % {"time": timezone.localtime(entry.called_at).strftime("%H:%M")},
                     )
                     return HttpResponseRedirect(reverse("mobile:night"))
-                result = register_night_call(
-                    staff,
-                    estate=d["estate"],
-                    content=d["content"],
-                    called_at=d["called_at"],
-                    caller_name=d["caller_name"],
-                    caller_phone=d["caller_phone"],
-                    unit=resolve_unit(d["estate"], d["unit"]),
-                    public_area=public_area,
-                    repaired_now=d["repaired_now"],
-                    answer=d["answer"],
-                    morning_work_order=d["morning_work_order"] and not d["repaired_now"],
-                    trade=d["trade"],
-                    urgency=d["urgency"],
-                )
+                # The call and its night-log entry are one registration: both are kept, or neither.
+                with transaction.atomic():
+                    result = register_night_call(
+                        staff,
+                        estate=d["estate"],
+                        content=d["content"],
+                        called_at=d["called_at"],
+                        caller_name=d["caller_name"],
+                        caller_phone=d["caller_phone"],
+                        unit=resolve_unit(d["estate"], d["unit"]),
+                        public_area=public_area,
+                        repaired_now=d["repaired_now"],
+                        answer=d["answer"],
+                        morning_work_order=d["morning_work_order"] and not d["repaired_now"],
+                        trade=d["trade"],
+                        urgency=d["urgency"],
+                    )
+                    note_night_call(staff, result.contact)
             except ValidationError as exc:
                 attach_errors(form, exc)  # at the field it names (来电时间, 来电内容 …)
             except CaseActionDenied as exc:
                 form.add_error(None, str(exc))
             else:
-                note_night_call(staff, result.contact)
                 case = result.contact.case
                 if result.work_order is not None:
                     text = _("已登记夜间来电，事项 %(case)s，次日工作单 %(order)s。") % {

@@ -251,3 +251,21 @@ def test_mark_read_touches_only_my_notifications(world):
 def test_an_unknown_kind_is_a_programming_error(world):
     with pytest.raises(ValueError):
         notify(world.clerk, title="通知", kind="gossip")
+
+
+@time_machine.travel(datetime(2026, 3, 2, 9, 0, 20, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+def test_a_sweeps_burst_of_escalations_is_one_line_but_an_urgent_one_keeps_its_own(world):
+    supervisor = world.supervisor
+    cases = [world.register(content=f"第{i}号投诉") for i in range(5)]
+    for case in cases[:4]:
+        notify(supervisor, title=f"{case.number} 已超时", case=case, kind="overdue", email=False)
+    notify(supervisor, title="重大投诉已超时", case=cases[4], kind="overdue", urgent=True, email=False)
+    notify(supervisor, title="转办", case=cases[0], kind="handover", email=False)
+    assert services.unread_count(supervisor) == 3  # the burst, the urgent one, the handover
+    rows = Notification.objects.filter(recipient=supervisor).order_by("-created_at", "-pk")
+    groups = services.group_rows(rows)
+    assert sorted(len(g.ids) for g in groups) == [1, 1, 4]
+    burst = next(g for g in groups if len(g.ids) == 4)
+    assert sorted(services.same_group(burst.latest)) == sorted(burst.ids)
+    mark_read(supervisor, services.same_group(burst.latest))
+    assert services.unread_count(supervisor) == 2
