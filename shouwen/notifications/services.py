@@ -192,12 +192,16 @@ def group_rows(rows: Iterable[Notification]) -> list[Group]:
     """Group notifications (newest first) about the same case within the same minute into one line;
     the sweep's non-urgent reminders and escalations of one kind and minute too, whatever their cases."""
     groups: list[Group] = []
+    by_key: dict[tuple[int | str, datetime], Group] = {}
     for n in rows:
         key = _group_key(n)
-        if groups and key is not None and _group_key(groups[-1].latest) == key:
-            groups[-1].others.append(n)
-        else:
-            groups.append(Group(n))
+        if key is not None and key in by_key:
+            by_key[key].others.append(n)  # an urgent line between two of the burst does not split it
+            continue
+        group = Group(n)
+        groups.append(group)
+        if key is not None:
+            by_key[key] = group
     return groups
 
 

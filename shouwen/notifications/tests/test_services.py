@@ -261,11 +261,12 @@ def test_a_sweeps_burst_of_escalations_is_one_line_but_an_urgent_one_keeps_its_o
         notify(supervisor, title=f"{case.number} 已超时", case=case, kind="overdue", email=False)
     notify(supervisor, title="重大投诉已超时", case=cases[4], kind="overdue", urgent=True, email=False)
     notify(supervisor, title="转办", case=cases[0], kind="handover", email=False)
+    notify(supervisor, title=f"{cases[3].number} 已超时", case=cases[3], kind="overdue", email=False)
     assert services.unread_count(supervisor) == 3  # the burst, the urgent one, the handover
     rows = Notification.objects.filter(recipient=supervisor).order_by("-created_at", "-pk")
     groups = services.group_rows(rows)
-    assert sorted(len(g.ids) for g in groups) == [1, 1, 4]
-    burst = next(g for g in groups if len(g.ids) == 4)
+    assert sorted(len(g.ids) for g in groups) == [1, 1, 5]  # the urgent line does not split the burst
+    burst = next(g for g in groups if len(g.ids) == 5)
     assert sorted(services.same_group(burst.latest)) == sorted(burst.ids)
     mark_read(supervisor, services.same_group(burst.latest))
     assert services.unread_count(supervisor) == 2

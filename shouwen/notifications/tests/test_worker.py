@@ -50,7 +50,8 @@ def keep_signal_handlers():
 
 def test_the_sweep_task_calls_the_sla_sweep_once_per_period(db, fake_sweep):
     with time_machine.travel(datetime(2026, 3, 10, 10, 0, 5, tzinfo=UTC), tick=False):
-        assert sweep_deadlines_task.call() == {"ran": 1, "seen": 0, "escalated": 0}
+        # The same period also alerts about shift handovers nobody accepted in time (duty).
+        assert sweep_deadlines_task.call() == {"ran": 1, "seen": 0, "escalated": 0, "sheets_alerted": 0}
         # Another run in the same minute (another worker's) finds the period taken.
         assert sweep_deadlines_task.call() == {"ran": 0}
     with time_machine.travel(datetime(2026, 3, 10, 10, 1, 0, tzinfo=UTC), tick=False):
