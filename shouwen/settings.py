@@ -455,6 +455,12 @@ SPECTACULAR_SETTINGS = {
         # A repair case's urgency (three levels) and a work order's (emergency or normal).
         "CaseUrgencyEnum": "shouwen.cases.models.Urgency",
         "WorkOrderUrgencyEnum": "shouwen.workorders.models.Urgency",
+        "CaseCategoryEnum": "shouwen.cases.models.Category",
+        # A return visit's unanswered call and a home visit both have an outcome; a home visit's
+        # opinion becomes a case of fewer categories than the intake offers.
+        "OutcomeEnum": "shouwen.followups.models.AttemptOutcome",
+        "HomeVisitOutcomeEnum": "shouwen.homevisits.models.Outcome",
+        "VisitCaseCategoryEnum": "shouwen.api.serializers.homevisits.VISIT_CASE_CATEGORIES",
     },
 }
 

@@ -114,6 +114,8 @@ class HandoverSheet(models.Model):
     """The outgoing person's written handover of a shift; accepted by the incoming person."""
 
     ESTATE_LOOKUP = "estate"
+    # Within the estate, a sheet is seen by its two people and the supervisors (the rule lives here).
+    SEEN_BY = "shouwen.duty.sheets.sheets_for"
 
     estate = models.ForeignKey(
         "directory.Estate", on_delete=models.PROTECT, related_name="handover_sheets", verbose_name=_("小区")

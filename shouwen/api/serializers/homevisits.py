@@ -12,6 +12,9 @@ from shouwen.directory.models import Building, Estate, Staff, Unit
 from shouwen.homevisits.models import HomeVisit, Outcome, PlanItem, VisitArea
 from shouwen.homevisits.services import CASE_CATEGORIES
 
+# The categories a home visit's opinion may become (named in the schema as VisitCaseCategoryEnum).
+VISIT_CASE_CATEGORIES = [c.value for c in CASE_CATEGORIES]
+
 
 class VisitAreaSerializer(serializers.ModelSerializer):
     """An assistant's area: the estate, the assistant and the buildings they visit."""
@@ -86,14 +89,14 @@ class RecordVisitSerializer(serializers.Serializer):
     note_left = serializers.BooleanField(required=False, default=False)
     opinions = serializers.CharField(required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX)
     case_category = serializers.ChoiceField(
-        choices=[c.value for c in CASE_CATEGORIES], required=False, allow_blank=True, default=""
+        choices=VISIT_CASE_CATEGORIES, required=False, allow_blank=True, default=""
     )
 
 
 class VisitCaseSerializer(serializers.Serializer):
     """The category of the case the visit's opinion becomes."""
 
-    category = serializers.ChoiceField(choices=[c.value for c in CASE_CATEGORIES])
+    category = serializers.ChoiceField(choices=VISIT_CASE_CATEGORIES)
 
 
 class PlanItemSerializer(serializers.ModelSerializer):

@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.db.models import Model
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.module_loading import import_string
 from rest_framework.permissions import SAFE_METHODS
 
 from shouwen.access.permissions import CapabilityRequiredMixin, HasCapability, IsStaffMember
@@ -231,6 +232,15 @@ def value_of(row: Model, attribute: str) -> str:
     return str(getattr(row, attribute))
 
 
+def _seen(model: type[Model], row: Model | None, staff: Staff | None) -> bool:
+    """Whether the person sees the row of an estate they serve: a model may narrow it (``SEEN_BY``)."""
+    seen_by = getattr(model, "SEEN_BY", None)
+    if seen_by is None or row is None or staff is None:
+        return True
+    narrowed = import_string(seen_by)(staff, model._default_manager.filter(pk=row.pk))
+    return bool(narrowed.exists())
+
+
 def targets(endpoint: Endpoint, world: World, staff: Staff | None, served: set[int]) -> list[Target]:
     """Return the path parameters to try: a row of each estate (or mine and someone else's)."""
     if not endpoint.params:
@@ -242,7 +252,10 @@ def targets(endpoint: Endpoint, world: World, staff: Staff | None, served: set[i
         candidates.append(("unknown", None, None))
     elif getattr(model, "ESTATE_LOOKUP", None) is not None:
         for estate in (world.estate, world.other_estate):
-            candidates.append((f"row of {estate.code}", rows_in(model, estate).first(), estate.pk in served))
+            row = rows_in(model, estate).first()
+            candidates.append(
+                (f"row of {estate.code}", row, estate.pk in served and _seen(model, row, staff))
+            )
     elif any(f.name == "recipient" for f in model._meta.fields):
         mine = model._default_manager.filter(recipient=staff).first() if staff is not None else None
         others = (

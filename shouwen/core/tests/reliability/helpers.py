@@ -153,6 +153,7 @@ def populate(world: World) -> Samples:
         _escalation(case, estate)
         _work_order(world, clerk, estate, resident, unit, samples)
         _patrol_report(world, estate)
+        _duty(world, estate, clerk)
     for code in PERSONAS:
         notify(world.staff[code], title="请查看本周排班", email=False)
     _home_visits_and_summaries(world)
@@ -227,6 +228,18 @@ def _patrol_report(world: World, estate: Estate) -> None:
         for i, cp in enumerate(rounds.active_checkpoints(estate))
     ]
     rounds.submit_report(world.staff["deputy_gm"], estate, items)
+
+
+def _duty(world: World, estate: Estate, clerk: Staff) -> None:
+    """Roster the clerk today, let her write a handover sheet to the administrator, and log a night call."""
+    from django.utils import timezone
+
+    from shouwen.duty import services as duty
+
+    admin = world.staff["admin"]
+    entry = duty.add_roster_entry(admin, estate=estate, day=timezone.localdate(), kind="day", staff=clerk)
+    duty.create_sheet(clerk, incoming=admin, estate=estate, entry=entry, notes="电梯按钮一事今晚须回电")
+    duty.record_night_entry(clerk, estate=estate, content="楼下车库门打不开", caller_name="陈先生")
 
 
 def rows_in(model: type[Model], estate: Estate) -> Any:
