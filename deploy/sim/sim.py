@@ -408,9 +408,9 @@ class Feeder:
     """New e-mails keep arriving during the load (an escalation here, a handover there)."""
 
     SQL = (
-        "INSERT INTO notifications_notification (recipient_id, kind, title, body, url, urgent, created_at, "
-        "email_status, email_error, email_attempts, sms_status, sms_error, sms_attempts) "
-        "VALUES (%s, 'info', %s, '', '', true, now(), 'pending', '', 0, 'none', '', 0)"
+        "INSERT INTO notifications_notification (recipient_id, kind, title, body, texts, url, urgent, "
+        "created_at, email_status, email_error, email_attempts, sms_status, sms_error, sms_attempts) "
+        "VALUES (%s, 'info', %s, '', '{}', '', true, now(), 'pending', '', 0, 'none', '', 0)"
     )
 
     def __init__(self, recipient: int, every: float) -> None:
