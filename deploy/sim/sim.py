@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import glob
+import http.client
 import json
 import os
 import shutil
@@ -498,7 +499,8 @@ class Load:
                         self.errors += 1
                         self.statuses[str(exc.code)] += 1
                     time.sleep(min(0.05 * (attempt + 1), 0.5))
-                except (urllib.error.URLError, OSError, ValueError) as exc:
+                except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+                    # A reply cut short when its web node dies (IncompleteRead) is retried with the same key.
                     with self.lock:
                         self.errors += 1
                         self.statuses[type(exc).__name__] += 1
