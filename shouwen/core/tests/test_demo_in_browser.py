@@ -27,7 +27,7 @@ def demo_server(tmp_path_factory):
     var = tmp_path_factory.mktemp("demo-var")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update({"SHOUWEN_VAR_DIR": str(var), "WEB_CONCURRENCY": "1"})
+    env.update({"SHOUWEN_VAR_DIR": str(var), "WEB_CONCURRENCY": "1", "PYTHONUNBUFFERED": "1"})
     log = open(var / "server.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "shouwen.cli", "demo", "--bind", f"127.0.0.1:{port}"],
@@ -36,7 +36,8 @@ def demo_server(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    # Migrating and loading the demo data takes about a minute on a quiet two-core machine, several on a busy one.
+    deadline = time.monotonic() + 600
     while True:
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:  # noqa: S310 - loopback only
