@@ -11,6 +11,7 @@ from shouwen.access.masking import mask_email
 from shouwen.access.permissions import can
 from shouwen.access.roles import Cap
 from shouwen.api.serializers.cases import StaffRefSerializer
+from shouwen.cases.models import Case
 from shouwen.mailbox.models import MailMessage
 
 
@@ -27,7 +28,9 @@ class MailAttachmentSerializer(serializers.Serializer[Any]):
 class MailMessageSerializer(serializers.ModelSerializer[MailMessage]):
     """One e-mail: received (registered, joined to a case, or kept unregistered and why) or sent."""
 
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    case: serializers.SlugRelatedField[Case] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
     author = StaffRefSerializer(read_only=True)
     from_address = serializers.SerializerMethodField()
     to_addresses = serializers.SerializerMethodField()
