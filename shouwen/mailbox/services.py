@@ -54,6 +54,8 @@ logger = logging.getLogger("shouwen.mailbox")
 POLL_LEASE = "mail-poll"
 # Messages read from one mailbox per poll: a flood is worked through over several periods.
 BATCH = 50
+# The same reply by the same person within this time is a double click or a retry: not sent again.
+REPEAT_WITHIN = timedelta(minutes=2)
 REPAIR_WORDS = ("维修", "报修", "坏了", "损坏", "修理", "不亮", "漏", *URGENT_WORDS, *EMERGENCY_WORDS)
 
 
@@ -399,6 +401,16 @@ def reply_by_email(staff: Staff, case: Case, *, text: str) -> CaseNote:
     target = reply_target(case)
     if target is None:
         raise ValidationError(_("该事项没有住户的电子邮件地址，或本小区未设置邮箱，无法发送邮件。"))
+    # A second click or a retried request sends nothing twice (the case's row lock orders them).
+    if CaseNote.objects.filter(
+        case=case,
+        kind=CaseNote.Kind.TO_RESIDENT,
+        author=staff,
+        text=text,
+        at__gte=timezone.now() - REPEAT_WITHIN,
+        mail_messages__isnull=False,
+    ).exists():
+        raise ValidationError(_("相同内容的邮件刚刚已发给住户，没有重复发送。"))
     mailbox, parent = target.mailbox, target.parent
     domain = mailbox.address.rsplit("@", 1)[-1]
     message_id = make_msgid(domain=domain)

@@ -142,3 +142,13 @@ def test_the_api_lists_a_cases_emails_with_addresses_masked_unless_the_reader_ma
     listed = other.get("/api/v1/mail-messages/").json()
     assert (listed["results"] if isinstance(listed, dict) else listed) == []
     assert other.get(f"/api/v1/mail-messages/{emailed.pk}/").status_code == 404
+
+
+def test_the_same_reply_sent_twice_in_a_row_goes_out_once(world, emailed, api_for):
+    api = api_for(world.clerk)
+    assert api.post(url(emailed.case), {"text": "师傅下午到。"}, format="json").status_code == 201
+    again = api.post(url(emailed.case), {"text": "师傅下午到。"}, format="json")
+    assert again.status_code == 400 and "没有重复发送" in str(again.json())
+    assert len(mail.outbox) == 1 and CaseNote.objects.count() == 1
+    assert api.post(url(emailed.case), {"text": "师傅改为明天上午到。"}, format="json").status_code == 201
+    assert len(mail.outbox) == 2
