@@ -14,6 +14,8 @@ command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || n
 # deploy/sim/run (a `once` test): haproxy in front, and PostgreSQL's server binaries for its own instance.
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+# The e-mail tests start a throw-away dovecot (IMAP) on a loopback port with their own configuration.
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing ${need[*]} (Debian packages) for the page tests…"

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "shouwen.homevisits",
     "shouwen.reports",
     "shouwen.rounds",
+    "shouwen.mailbox",
     "shouwen.api",
     "shouwen.development",
 ]
@@ -292,6 +293,10 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # The deadline sweep runs once per this many seconds across all workers (a lease row decides which).
 SHOUWEN_SWEEP_SECONDS = envint("SHOUWEN_SWEEP_SECONDS", 60, minimum=1)
+# The estates' mailboxes are read over IMAP once per this many seconds across all workers.
+SHOUWEN_MAIL_POLL_SECONDS = envint("SHOUWEN_MAIL_POLL_SECONDS", 60, minimum=5)
+# Seconds to wait for an IMAP server before giving up until the next poll.
+SHOUWEN_MAIL_TIMEOUT = envint("SHOUWEN_MAIL_TIMEOUT", 30, minimum=1)
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

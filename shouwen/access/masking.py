@@ -22,3 +22,11 @@ def mask_id_number(number: str) -> str:
     if len(number) <= 7:
         return "*" * len(number)
     return f"{number[:3]}{'*' * (len(number) - 7)}{number[-4:]}"
+
+
+def mask_email(address: str) -> str:
+    """Return zh***@example.com: the first two characters of the name, the domain whole."""
+    if not address or "@" not in address:
+        return mask_id_number(address)
+    name, domain = address.rsplit("@", 1)
+    return f"{name[:2]}***@{domain}"

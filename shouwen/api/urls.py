@@ -18,6 +18,7 @@ from shouwen.api.views import (
     workorders,
 )
 from shouwen.api.views.escalations import EscalationViewSet
+from shouwen.api.views.mailbox import MailMessageViewSet
 from shouwen.api.views.me import MeView
 from shouwen.api.views.summaries import MonthlySummaryViewSet
 from shouwen.core.csp import CSP, csp_override
@@ -48,6 +49,7 @@ router.register("patrol-reports", rounds.PatrolReportViewSet, basename="patrol-r
 router.register("duty/roster", duty.RosterEntryViewSet, basename="roster-entry")
 router.register("duty/handover-sheets", duty.HandoverSheetViewSet, basename="handover-sheet")
 router.register("duty/night-log", duty.NightLogEntryViewSet, basename="night-log-entry")
+router.register("mail-messages", MailMessageViewSet, basename="mail-message")
 
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}

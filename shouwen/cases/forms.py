@@ -397,6 +397,25 @@ class MessageForm(ActionForm):
         return {"text": self.cleaned_data["text"], "to_resident": True}
 
 
+class EmailReplyForm(ActionForm):
+    """A message to the resident sent by e-mail, in the thread of the resident's last e-mail."""
+
+    text = _text(_("邮件内容"))
+
+    def intro(self) -> str:
+        """Return where the e-mail goes and what it answers."""
+        from shouwen.access.masking import mask_email
+        from shouwen.mailbox.services import reply_subject, reply_target
+
+        target = reply_target(self.target)
+        if target is None:
+            return ""
+        return _("发往 %(address)s，主题“%(subject)s”") % {
+            "address": mask_email(target.address),
+            "subject": reply_subject(self.target, target.parent),
+        }
+
+
 class AttachmentForm(ActionForm):
     """A photo or PDF for the case."""
 

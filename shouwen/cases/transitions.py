@@ -65,12 +65,15 @@ class Action(TableRow):
     ``pending``: True needs a pending handover, False needs none, None either; ``paused``: True only
     while the clock is paused, False only while it runs; ``page_supervisor_only_for``: categories
     for which the case page offers the action to supervisors only (the service then asks them for a
-    reason): repairs and complaints close through their return visit.
+    reason): repairs and complaints close through their return visit; ``needs_email``: only when a
+    reply by e-mail can go somewhere.
     """
 
     pending: bool | None = None
     paused: bool | None = None
     page_supervisor_only_for: frozenset[str] = frozenset()
+    # Only when the case has an address to write to and its estate a mailbox (shouwen.mailbox).
+    needs_email: bool = False
 
 
 def _handed_over_message(handover: Handover) -> str:
@@ -246,6 +249,18 @@ TABLE_ROWS = (
         result="note",
     ),
     Action(
+        "reply_by_email",
+        _("邮件答复住户"),
+        frozenset(ACTIVE_STATUSES),
+        Who.HOLDER_OR_SUPERVISOR,
+        needs_email=True,
+        form=forms.EmailReplyForm,
+        service="shouwen.mailbox.services.reply_by_email",
+        message=_("邮件已发送，已记录为答复住户。"),
+        api="email-replies",
+        result="note",
+    ),
+    Action(
         "attach",
         _("上传附件"),
         ALL - {S.VOID},
@@ -396,6 +411,12 @@ def _who_allows(who: str, staff: Staff, case: Case, handover: Handover | None) -
     return False
 
 
+def _has_email(case: Case) -> bool:
+    from shouwen.mailbox.services import has_email
+
+    return has_email(case)
+
+
 class CaseTable(ActionTable[Case, Action]):
     """The case's actions; the refusal is the same sentence whichever condition fails."""
 
@@ -414,6 +435,7 @@ class CaseTable(ActionTable[Case, Action]):
             and (row.pending is None or row.pending == (handover is not None))
             and (row.paused is None or row.paused == (target.paused_since is not None))
             and _who_allows(row.who, staff, target, handover)
+            and (not row.needs_email or _has_email(target))
         ):
             return None
         return gettext("现在不能对事项 %(number)s 执行“%(action)s”（状态：%(status)s）。") % {

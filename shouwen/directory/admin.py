@@ -58,7 +58,7 @@ class OccupancyInline(admin.TabularInline):
 class ResidentAdmin(SimpleHistoryAdmin):
     list_display = ["name", "estate", "kind"]
     list_filter = ["estate", "kind"]
-    search_fields = ["name"]
+    search_fields = ["name", "email"]
     inlines = [ResidentPhoneInline, OccupancyInline]
 
     def has_delete_permission(self, request: HttpRequest, obj: models.Resident | None = None) -> bool:

@@ -197,6 +197,8 @@ class Resident(models.Model):
     )
     name = models.CharField(_("姓名/单位名称"), max_length=100, db_index=True)
     id_number = models.CharField(_("证件号码"), max_length=30, blank=True, default="")
+    # E-mail from this address is registered as this resident's (shouwen.mailbox); kept lower-case.
+    email = models.EmailField(_("电子邮箱"), blank=True, default="", db_index=True)
     notes = models.TextField(_("备注"), blank=True, default="")
     created_at = models.DateTimeField(_("建档时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)

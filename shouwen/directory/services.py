@@ -86,10 +86,18 @@ def create_resident(
     notes: str = "",
     units: Sequence[tuple[Unit, str]] = (),
     start_date: date | None = None,
+    email: str = "",
 ) -> Resident:
     """Create a resident with validated phone numbers and their units (unit, role)."""
     check_resident_texts(name=name, id_number=id_number, notes=notes)
-    resident = Resident.objects.create(estate=estate, name=name, id_number=id_number, kind=kind, notes=notes)
+    resident = Resident.objects.create(
+        estate=estate,
+        name=name,
+        id_number=id_number,
+        kind=kind,
+        notes=notes,
+        email=(email or "").strip().lower(),
+    )
     for raw in phones:
         ResidentPhone.objects.create(resident=resident, number=validate_phone(raw))
     for unit, role in units:

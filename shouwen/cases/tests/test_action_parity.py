@@ -64,6 +64,25 @@ def _paused(world: Any) -> Case:
     return case
 
 
+def _emailed(world: Any) -> Case:
+    """A case of a resident with an e-mail address, in an estate with a mailbox (replies go by e-mail)."""
+    from shouwen.mailbox.models import Mailbox
+
+    Mailbox.objects.get_or_create(
+        estate=world.estate,
+        defaults={
+            "address": "desk@ljy.test",
+            "imap_host": "imap.invalid",
+            "username": "desk",
+            "registrar": world.clerk,
+        },
+    )
+    owner = world.residents["owner"]
+    owner.email = "owner@home.test"
+    owner.save()
+    return _register(world)
+
+
 # code → (the case it needs, who acts, the input); files are made fresh for each door.
 Scenario = tuple[Callable[[Any], Case], Callable[[Any], Any], Callable[[Any, Case], dict[str, Any]]]
 SCENARIOS: dict[str, Scenario] = {
@@ -123,6 +142,7 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "add_note": (_register, lambda w: w.clerk, lambda w, c: {"text": "住户情绪激动"}),
     "add_message": (_register, lambda w: w.clerk, lambda w, c: {"text": "已联系施工方，今晚停工"}),
+    "reply_by_email": (_emailed, lambda w: w.clerk, lambda w, c: {"text": "已联系施工方，今晚停工"}),
     "attach": (
         _register,
         lambda w: w.clerk,

@@ -94,7 +94,9 @@ def test_every_case_queue_shows_twenty_rows_and_more_in_a_pinned_number_of_queri
 
 
 INTAKE_PIN = 22  # the page's choices (estates, categories, procedures, departments…) and the bell
-CASE_PAGE_PIN = 22  # the case, its chain, handovers, notes, attachments, contacts, deadlines, visits, actions
+CASE_PAGE_PIN = (
+    23  # the case, its chain, handovers, notes, attachments, contacts, deadlines, visits, e-mails, actions
+)
 
 
 def test_the_intake_page_takes_a_pinned_number_of_queries_on_a_busy_desk(
