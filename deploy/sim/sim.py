@@ -110,9 +110,9 @@ class Sim:
                 "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                 "EMAIL_HOST": GATEWAY,
                 "EMAIL_PORT": str(SMTP_PORT),
-                "EMAIL_TIMEOUT": "3",
-                # The copy a killed worker was sending goes out again 20 s later, within the run.
-                "SHOUWEN_DELIVERY_CLAIM_SECONDS": "20",
+                "EMAIL_TIMEOUT": "5",
+                # The copy a killed worker was sending goes out again 35 s later, within the run.
+                "SHOUWEN_DELIVERY_CLAIM_SECONDS": "35",
                 "SHOUWEN_RATE_USER_WRITE": "100000/min",
                 "SHOUWEN_RATE_USER_READ": "100000/min",
                 "DB_CONN_MAX_AGE": "0",

@@ -28,7 +28,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import models
 from django.db.models import F, Q, Value, When
 from django.db.models.functions import Coalesce, TruncMinute
@@ -242,17 +243,49 @@ def message_id(n: Notification) -> str:
     return f"<notification-{n.pk}.{n.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
-def _send_email(n: Notification) -> None:
+class _Session:
+    """One delivery run's connection to the mail server: opened at the first e-mail, closed at the end.
+
+    Each send is recorded before the connection is closed (SMTP's QUIT), so the moment between the
+    server accepting a message and the worker recording it is as short as it can be.
+    """
+
+    def __init__(self) -> None:
+        self.connection: BaseEmailBackend | None = None
+
+    def mail(self) -> BaseEmailBackend:
+        if self.connection is None:
+            self.connection = get_connection(fail_silently=False)
+            self.connection.open()
+        return self.connection
+
+    def drop(self) -> None:
+        """Close the connection (after a failure it may be broken: the next e-mail opens a new one)."""
+        if self.connection is None:
+            return
+        try:
+            self.connection.close()
+        except Exception:  # a connection that already failed: nothing more to close
+            logger.debug("closing the mail connection failed", exc_info=True)
+        self.connection = None
+
+
+def _send_email(n: Notification, session: _Session) -> None:
     # A header may not contain a line break; titles are one line on screen anyway.
     subject = " ".join(n.title.split())
     text = "\n\n".join(part for part in (n.body, _link(n.url)) if part)
     message = EmailMessage(
-        subject, text or subject, None, [n.recipient.user.email], headers={"Message-ID": message_id(n)}
+        subject,
+        text or subject,
+        None,
+        [n.recipient.user.email],
+        headers={"Message-ID": message_id(n)},
+        connection=session.mail(),
     )
     message.send(fail_silently=False)
 
 
-def _send_sms(n: Notification) -> None:
+def _send_sms(n: Notification, session: _Session) -> None:
     text = n.title if not n.body else f"{n.title}\n{n.body}"
     result = send_sms(n.recipient.phone, text[:SMS_MAX_CHARS])
     if not result.ok:
@@ -262,7 +295,7 @@ def _send_sms(n: Notification) -> None:
 class _Channel:
     """The field names of one delivery channel (e-mail or SMS) and how to send on it."""
 
-    def __init__(self, name: str, send: Callable[[Notification], None]) -> None:
+    def __init__(self, name: str, send: Callable[[Notification, _Session], None]) -> None:
         self.name = name
         self.status = f"{name}_status"
         self.after = f"{name}_deliver_after"
@@ -341,14 +374,17 @@ def new_claim() -> str:
     return f"{worker_id()}:{uuid.uuid4().hex[:12]}"
 
 
-def _claim(channel: _Channel, pk: int, now: datetime, token: str) -> bool:
-    """Take one copy for this worker (due, or abandoned by a dead one); False when another took it first."""
+def _claim(channel: _Channel, pk: int, now: datetime, token: str, at: datetime | None = None) -> bool:
+    """Take one copy for this worker (due at ``now``, or abandoned by a dead one); False when another took it.
+
+    ``at`` is the moment of the claim (the run's ``now`` plus the time the run has taken so far).
+    """
     claimed = retry_on_lock(
         lambda: Notification.objects.filter(channel.claimable(now), pk=pk).update(
             **{
                 channel.status: Delivery.SENDING,
                 channel.claim: token,
-                channel.claimed_at: now,
+                channel.claimed_at: at or now,
                 channel.sent_at: None,
                 channel.attempts: F(channel.attempts) + 1,
                 channel.first_try_at: Coalesce(F(channel.first_try_at), now),
@@ -414,20 +450,32 @@ def _after_failure(channel: _Channel, n: Notification, token: str, error: str, n
     return Delivery.RETRYING
 
 
-def _deliver_channel(channel: _Channel, now: datetime, until: float) -> dict[str, int]:
+def _deliver_channel(channel: _Channel, now: datetime, started: float, until: float) -> dict[str, int]:
     """Send every due copy on one channel; return how many were sent, retried later, and failed for good."""
+    session = _Session()
+    try:
+        return _deliver_on(channel, now, started, until, session)
+    finally:
+        session.drop()
+
+
+def _deliver_on(
+    channel: _Channel, now: datetime, started: float, until: float, session: _Session
+) -> dict[str, int]:
     counts = {"sent": 0, "retrying": 0, "failed": 0, "held": _hold_for_quiet_hours(channel, now)}
     # Copies a dead worker left "sending" are listed with the due ones and sent again (a try more).
     for pk in _due_ids(channel, now):
         if time.monotonic() > until:
             break  # the rest goes out at the next run: a worker is never tied up for long
         token = new_claim()
-        if not _claim(channel, pk, now, token):
+        claim_time = now + timedelta(seconds=time.monotonic() - started)
+        if not _claim(channel, pk, now, token, at=claim_time):
             continue
         n = Notification.objects.select_related("recipient__user").get(pk=pk)
         try:
-            channel.send(n)
+            channel.send(n, session)
         except Exception as exc:  # any gateway or SMTP error: record it and go on with the next one
+            session.drop()
             outcome = _after_failure(channel, n, token, f"{type(exc).__name__}: {exc}"[:300], now)
             logger.warning(
                 "%s notification %s to %s failed (try %s, %s): %s",
@@ -457,9 +505,10 @@ def deliver_pending(now: datetime | None = None) -> dict[str, int]:
     worker is soon free for the deadline sweep however much e-mail is waiting.
     """
     now = now or timezone.now()
-    until = time.monotonic() + settings.SHOUWEN_DELIVERY_RUN_SECONDS
+    started = time.monotonic()
+    until = started + settings.SHOUWEN_DELIVERY_RUN_SECONDS
     result: dict[str, int] = {}
     for name, channel in CHANNELS.items():
-        for key, value in _deliver_channel(channel, now, until).items():
+        for key, value in _deliver_channel(channel, now, started, until).items():
             result[f"{name}_{key}"] = value
     return result

@@ -294,3 +294,47 @@ def test_a_sweeps_burst_of_escalations_is_one_line_but_an_urgent_one_keeps_its_o
     assert sorted(services.same_group(burst.latest)) == sorted(burst.ids)
     mark_read(supervisor, services.same_group(burst.latest))
     assert services.unread_count(supervisor) == 2
+
+
+def test_one_run_sends_over_one_connection_and_records_each_send_before_closing_it(
+    live_world, give_contact, no_quiet_hours, settings
+):
+    """The moment between the server accepting a message and its record excludes SMTP's QUIT."""
+    import asyncio
+
+    from aiosmtpd.controller import Controller
+
+    from conftest import Collector
+
+    class Watcher(Collector):
+        def __init__(self) -> None:
+            super().__init__()
+            self.at_quit: list[list[str]] = []
+
+        async def handle_QUIT(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+            def states() -> list[str]:
+                try:
+                    mine = Notification.objects.filter(title__startswith="连接测试 ")
+                    return sorted(mine.values_list("email_status", flat=True))
+                finally:
+                    connection.close()
+
+            self.at_quit.append(await asyncio.to_thread(states))
+            return "221 Bye"
+
+    watcher = Watcher()
+    port = free_port()
+    controller = Controller(watcher, hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+        settings.EMAIL_USE_TLS = False
+        clerk = give_contact(live_world.clerk, "wangli@example.com")
+        for i in range(3):
+            notify(clerk, title=f"连接测试 {i}")
+        assert deliver_pending()["email_sent"] == 3
+    finally:
+        controller.stop()
+    assert len(watcher.messages) == 3
+    assert watcher.at_quit == [[Delivery.SENT] * 3]  # one connection, all three recorded before it closed
