@@ -87,13 +87,14 @@ def _remind_monthly_summaries(now: datetime) -> dict[str, int]:
 
 
 def _upkeep(now: datetime) -> dict[str, int]:
-    """Prune finished task rows and quiet sign-in counters, refresh SQLite's planner statistics."""
+    """Prune finished task rows (database queue) and quiet sign-in counters, refresh SQLite's statistics."""
     from django.core.management import call_command
 
     from shouwen.accounts.throttle import prune_counters
     from shouwen.core.maintenance import refresh_statistics
 
-    call_command("prune_db_task_results", min_age_days=KEEP_RESULTS_DAYS, verbosity=0)
+    if settings.SHOUWEN_TASKS_BACKEND == "db":  # RQ expires its own finished jobs
+        call_command("prune_db_task_results", min_age_days=KEEP_RESULTS_DAYS, verbosity=0)
     pruned = prune_counters(now)  # sign-in counters of names and addresses long quiet
     return {"counters_pruned": pruned, "statistics": int(refresh_statistics())}
 

@@ -79,3 +79,17 @@ def test_the_nightly_upkeep_runs_once_a_night_after_three() -> None:
     assert run_periodic(UPKEEP, now=datetime(2026, 12, 1, 2, 59, tzinfo=SHANGHAI), holder="w2")["ran"] == 0
     assert run_periodic(UPKEEP, now=datetime(2026, 12, 1, 3, 30, tzinfo=SHANGHAI), holder="w2")["ran"] == 1
     assert has_statistics() is True
+
+
+def test_the_nightly_upkeep_on_rq_prunes_counters_and_leaves_rq_to_expire_its_jobs(settings) -> None:
+    from shouwen.accounts.models import SignInThrottle
+
+    settings.SHOUWEN_TASKS_BACKEND = "rq"
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:1/0"}}  # never reached
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq"]
+    SignInThrottle.objects.create(
+        scope="address", key="203.0.113.9", failures=1, last_failure_at=datetime(2026, 12, 1, tzinfo=SHANGHAI)
+    )
+    result = run_periodic(UPKEEP, now=datetime(2027, 1, 5, 3, 5, tzinfo=SHANGHAI), holder="w1")
+    assert result["ran"] == 1 and result["counters_pruned"] >= 1
