@@ -277,6 +277,14 @@ SHOUWEN_DELIVERY_RETRY_FIRST_SECONDS = envint("SHOUWEN_DELIVERY_RETRY_FIRST_SECO
 SHOUWEN_DELIVERY_RETRY_MAX_SECONDS = envint("SHOUWEN_DELIVERY_RETRY_MAX_SECONDS", 900, minimum=1)
 # One delivery run sends for at most this many seconds; the next run goes on (the sweep is not held up).
 SHOUWEN_DELIVERY_RUN_SECONDS = envint("SHOUWEN_DELIVERY_RUN_SECONDS", 20, minimum=1)
+# A copy "sending" this long belongs to a worker that died mid-send: another worker sends it again.
+# Longer than any one send can take (each SMTP step waits at most EMAIL_TIMEOUT), so a live worker
+# has always finished (or given up) before its claim expires.
+SHOUWEN_DELIVERY_CLAIM_SECONDS = envint("SHOUWEN_DELIVERY_CLAIM_SECONDS", 300, minimum=1)
+if SHOUWEN_DELIVERY_CLAIM_SECONDS <= 6 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "SHOUWEN_DELIVERY_CLAIM_SECONDS must be more than six times EMAIL_TIMEOUT (one send's longest time)"
+    )
 # Where the file backend (django.core.mail.backends.filebased.EmailBackend; `shouwen demo` uses it) writes.
 EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 

@@ -26,16 +26,28 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def period_start(now: datetime, period: timedelta) -> datetime:
-    """Return the start of the period ``now`` falls in (periods counted from the Unix epoch)."""
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def period_start(now: datetime, period: timedelta, origin: datetime | None = None) -> datetime:
+    """Return the start of the period ``now`` falls in (periods counted from ``origin``, or the Unix epoch)."""
+    origin = origin or EPOCH
     seconds = period.total_seconds()
-    return datetime.fromtimestamp((now.timestamp() // seconds) * seconds, tz=UTC)
+    elapsed = (now - origin).total_seconds()
+    return (origin + timedelta(seconds=(elapsed // seconds) * seconds)).astimezone(UTC)
 
 
-def claim_period(name: str, holder: str, now: datetime | None = None, *, period: timedelta) -> bool:
+def claim_period(
+    name: str,
+    holder: str,
+    now: datetime | None = None,
+    *,
+    period: timedelta,
+    origin: datetime | None = None,
+) -> bool:
     """Take the job ``name`` for the period of ``now``; False when it ran (or is running) elsewhere."""
     now = now or timezone.now()
-    start = period_start(now, period)
+    start = period_start(now, period, origin)
     retry_on_lock(lambda: Lease.objects.get_or_create(name=name), what="create a lease")
     claimed = retry_on_lock(
         lambda: (

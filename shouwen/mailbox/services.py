@@ -14,7 +14,6 @@ backend) with Message-ID, In-Reply-To and References, so the resident's answer j
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr, make_msgid
@@ -43,7 +42,6 @@ from shouwen.cases.lib import lock_case as _lock
 from shouwen.cases.lib import record_event as _event
 from shouwen.cases.lib import save_case as _save
 from shouwen.cases.models import Case, CaseNote, Category, Channel, Contact
-from shouwen.core.leases import claim_period, record_finish, worker_id
 from shouwen.core.textlimits import LONG_TEXT_MAX, check_long, field_max
 from shouwen.directory.models import Estate, Resident, Staff, Unit
 from shouwen.mailbox.models import Direction, Mailbox, MailMessage, MailStatus
@@ -51,7 +49,6 @@ from shouwen.mailbox.parsing import MailAttachment, ParsedMail, parse
 
 logger = logging.getLogger("shouwen.mailbox")
 
-POLL_LEASE = "mail-poll"
 # Messages read from one mailbox per poll: a flood is worked through over several periods.
 BATCH = 50
 # The same reply by the same person within this time is a double click or a retry: not sent again.
@@ -98,33 +95,28 @@ def poll_mailbox(mailbox: Mailbox, *, limit: int = BATCH) -> dict[str, int]:
     return counts
 
 
-def poll_all_once(now: datetime | None = None) -> dict[str, Any]:
-    """Poll every active mailbox, once per period across all workers (the period's lease)."""
-    now = now or timezone.now()
-    holder = worker_id()
-    if not claim_period(
-        POLL_LEASE, holder, now, period=timedelta(seconds=settings.SHOUWEN_MAIL_POLL_SECONDS)
-    ):
-        return {"ran": False}
-    started = time.monotonic()
-    totals: dict[str, Any] = {"ran": True, "mailboxes": 0, "mailboxes_failed": 0}
-    try:
-        for mailbox in Mailbox.objects.filter(active=True).select_related("estate", "registrar"):
-            totals["mailboxes"] += 1
-            error = ""
-            try:
-                for key, value in poll_mailbox(mailbox).items():
-                    totals[key] = totals.get(key, 0) + value
-            except (
-                Exception
-            ) as exc:  # the server down, a wrong password: noted on the mailbox, the rest go on
-                logger.warning("could not read the mailbox %s: %s", mailbox.address, exc)
-                totals["mailboxes_failed"] += 1
-                error = f"{timezone.localtime():%Y-%m-%d %H:%M} {type(exc).__name__}: {exc}"[:1000]
-            Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=timezone.now(), last_error=error)
-    finally:
-        record_finish(POLL_LEASE, holder, started)
+def poll_all(now: datetime | None = None) -> dict[str, int]:
+    """Poll every active mailbox; a mailbox that cannot be read is noted on it and the rest go on."""
+    totals: dict[str, int] = {"mailboxes": 0, "mailboxes_failed": 0}
+    for mailbox in Mailbox.objects.filter(active=True).select_related("estate", "registrar"):
+        totals["mailboxes"] += 1
+        error = ""
+        try:
+            for key, value in poll_mailbox(mailbox).items():
+                totals[key] = totals.get(key, 0) + value
+        except Exception as exc:  # the server down, a wrong password: noted on the mailbox, the rest go on
+            logger.warning("could not read the mailbox %s: %s", mailbox.address, exc)
+            totals["mailboxes_failed"] += 1
+            error = f"{timezone.localtime():%Y-%m-%d %H:%M} {type(exc).__name__}: {exc}"[:1000]
+        Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=timezone.now(), last_error=error)
     return totals
+
+
+def poll_all_once(now: datetime | None = None) -> dict[str, int]:
+    """Poll every active mailbox, once per period across all workers (the period's lease)."""
+    from shouwen.notifications.periodic import MAIL_POLL, run_periodic
+
+    return run_periodic(MAIL_POLL, now)
 
 
 def receive(mailbox: Mailbox, raw: bytes) -> tuple[MailMessage, bool]:

@@ -69,12 +69,20 @@ class Notification(models.Model):
     email_error = models.CharField(_("邮件失败原因"), max_length=300, blank=True, default="")
     email_attempts = models.PositiveSmallIntegerField(_("邮件尝试次数"), default=0)
     email_first_try_at = models.DateTimeField(_("邮件首次尝试时间"), null=True, blank=True)
+    # Who is sending the copy now (status "sending"): a worker and a token of its own. A claim older than
+    # SHOUWEN_DELIVERY_CLAIM_SECONDS belongs to a worker that died mid-send; another worker sends it again.
+    email_claim = models.CharField(_("邮件发送者"), max_length=120, blank=True, default="", db_default="")
+    email_claimed_at = models.DateTimeField(_("邮件开始发送时间"), null=True, blank=True)
     sms_status = models.CharField(_("短信"), max_length=8, choices=Delivery.choices, default=Delivery.NONE)
     sms_deliver_after = models.DateTimeField(_("短信不早于"), null=True, blank=True)
     sms_sent_at = models.DateTimeField(_("短信发送时间"), null=True, blank=True)
     sms_error = models.CharField(_("短信失败原因"), max_length=300, blank=True, default="")
     sms_attempts = models.PositiveSmallIntegerField(_("短信尝试次数"), default=0)
     sms_first_try_at = models.DateTimeField(_("短信首次尝试时间"), null=True, blank=True)
+    # Who is sending the copy now (status "sending"): a worker and a token of its own. A claim older than
+    # SHOUWEN_DELIVERY_CLAIM_SECONDS belongs to a worker that died mid-send; another worker sends it again.
+    sms_claim = models.CharField(_("短信发送者"), max_length=120, blank=True, default="", db_default="")
+    sms_claimed_at = models.DateTimeField(_("短信开始发送时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")

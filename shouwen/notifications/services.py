@@ -2,8 +2,13 @@
 
 :func:`notify` never sends anything itself, so it is cheap and safe inside the transaction of the
 change that causes it; :func:`deliver_pending` (run by ``shouwen worker``) sends what is due.
-Every copy is claimed with a conditional UPDATE before it is sent, so several workers never send
-the same message twice; a crash mid-send leaves it marked as failed rather than sent twice.
+Every copy is claimed with a conditional UPDATE before it is sent (a token of the worker and a
+time), so several workers never send the same message at once, and the result is recorded with one
+UPDATE that holds only while the claim is still the worker's. A worker killed mid-send leaves its
+claim behind: after ``SHOUWEN_DELIVERY_CLAIM_SECONDS`` another worker sends the copy again (at least
+once). A mail server keeps nothing of a message whose DATA phase was cut off, so it arrives once; each
+e-mail carries a Message-ID made from the notification, the same at every try, so that even one cut off
+after the server accepted it (before the worker could record it) is seen as the same message.
 A try that fails (mail server down, SMS gateway error) is retried with a growing wait until
 ``SHOUWEN_DELIVERY_RETRY_MINUTES`` have passed since the first try; only then is the copy failed.
 """
@@ -14,14 +19,17 @@ import logging
 import smtplib
 import socket
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import models
 from django.db.models import F, Q, Value, When
 from django.db.models.functions import Coalesce, TruncMinute
@@ -40,8 +48,6 @@ logger = logging.getLogger("shouwen.notifications")
 
 # Rows sent per channel in one deliver_pending call: the worker runs again a minute later.
 BATCH = 200
-# A copy claimed this long ago and still "sending" belongs to a worker that died mid-send.
-STALE_SENDING = timedelta(minutes=15)
 SMS_MAX_CHARS = 300
 
 
@@ -231,14 +237,55 @@ def _link(url: str) -> str:
     return f"{settings.SHOUWEN_SITE_URL}{url}" if url.startswith("/") else url
 
 
-def _send_email(n: Notification) -> None:
+def message_id(n: Notification) -> str:
+    """Return the e-mail's Message-ID: the same at every try, so a copy sent twice is one message."""
+    domain = urlsplit(settings.SHOUWEN_SITE_URL).hostname or "shouwen.localhost"
+    return f"<notification-{n.pk}.{n.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
+class _Session:
+    """One delivery run's connection to the mail server: opened at the first e-mail, closed at the end.
+
+    Each send is recorded before the connection is closed (SMTP's QUIT), so the moment between the
+    server accepting a message and the worker recording it is as short as it can be.
+    """
+
+    def __init__(self) -> None:
+        self.connection: BaseEmailBackend | None = None
+
+    def mail(self) -> BaseEmailBackend:
+        if self.connection is None:
+            self.connection = get_connection(fail_silently=False)
+            self.connection.open()
+        return self.connection
+
+    def drop(self) -> None:
+        """Close the connection (after a failure it may be broken: the next e-mail opens a new one)."""
+        if self.connection is None:
+            return
+        try:
+            self.connection.close()
+        except Exception:  # a connection that already failed: nothing more to close
+            logger.debug("closing the mail connection failed", exc_info=True)
+        self.connection = None
+
+
+def _send_email(n: Notification, session: _Session) -> None:
     # A header may not contain a line break; titles are one line on screen anyway.
     subject = " ".join(n.title.split())
     text = "\n\n".join(part for part in (n.body, _link(n.url)) if part)
-    send_mail(subject, text or subject, None, [n.recipient.user.email], fail_silently=False)
+    message = EmailMessage(
+        subject,
+        text or subject,
+        None,
+        [n.recipient.user.email],
+        headers={"Message-ID": message_id(n)},
+        connection=session.mail(),
+    )
+    message.send(fail_silently=False)
 
 
-def _send_sms(n: Notification) -> None:
+def _send_sms(n: Notification, session: _Session) -> None:
     text = n.title if not n.body else f"{n.title}\n{n.body}"
     result = send_sms(n.recipient.phone, text[:SMS_MAX_CHARS])
     if not result.ok:
@@ -248,7 +295,7 @@ def _send_sms(n: Notification) -> None:
 class _Channel:
     """The field names of one delivery channel (e-mail or SMS) and how to send on it."""
 
-    def __init__(self, name: str, send: Callable[[Notification], None]) -> None:
+    def __init__(self, name: str, send: Callable[[Notification, _Session], None]) -> None:
         self.name = name
         self.status = f"{name}_status"
         self.after = f"{name}_deliver_after"
@@ -256,6 +303,8 @@ class _Channel:
         self.error = f"{name}_error"
         self.attempts = f"{name}_attempts"
         self.first_try_at = f"{name}_first_try_at"
+        self.claim = f"{name}_claim"
+        self.claimed_at = f"{name}_claimed_at"
         self.send = send
 
     def due(self, now: datetime) -> Q:
@@ -263,6 +312,18 @@ class _Channel:
         return Q(**{f"{self.status}__in": DUE_STATUSES}) & (
             Q(**{f"{self.after}__isnull": True}) | Q(**{f"{self.after}__lte": now})
         )
+
+    def abandoned(self, now: datetime) -> Q:
+        """Return the filter of copies whose sender died mid-send: claimed too long ago, still "sending"."""
+        cutoff = now - timedelta(seconds=settings.SHOUWEN_DELIVERY_CLAIM_SECONDS)
+        return Q(**{self.status: Delivery.SENDING}) & (
+            Q(**{f"{self.claimed_at}__lte": cutoff})
+            # claimed before claims carried a time: the send time was the claim time
+            | Q(**{f"{self.claimed_at}__isnull": True, f"{self.sent_at}__lte": cutoff})
+        )
+
+    def claimable(self, now: datetime) -> Q:
+        return self.due(now) | self.abandoned(now)
 
 
 CHANNELS = {"email": _Channel("email", _send_email), "sms": _Channel("sms", _send_sms)}
@@ -300,17 +361,31 @@ def retry_wait(attempts: int) -> timedelta:
 def _due_ids(channel: _Channel, now: datetime) -> list[int]:
     """Return the ids of copies on the channel that may go out now (oldest first)."""
     return list(
-        Notification.objects.filter(channel.due(now)).order_by("pk").values_list("pk", flat=True)[:BATCH]
+        Notification.objects.filter(channel.claimable(now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:BATCH]
     )
 
 
-def _claim(channel: _Channel, pk: int, now: datetime) -> bool:
-    """Take one copy for this worker; False when another worker took it first."""
+def new_claim() -> str:
+    """Return a token naming this worker and this one claim."""
+    from shouwen.core.leases import worker_id
+
+    return f"{worker_id()}:{uuid.uuid4().hex[:12]}"
+
+
+def _claim(channel: _Channel, pk: int, now: datetime, token: str, at: datetime | None = None) -> bool:
+    """Take one copy for this worker (due at ``now``, or abandoned by a dead one); False when another took it.
+
+    ``at`` is the moment of the claim (the run's ``now`` plus the time the run has taken so far).
+    """
     claimed = retry_on_lock(
-        lambda: Notification.objects.filter(channel.due(now), pk=pk).update(
+        lambda: Notification.objects.filter(channel.claimable(now), pk=pk).update(
             **{
                 channel.status: Delivery.SENDING,
-                channel.sent_at: now,
+                channel.claim: token,
+                channel.claimed_at: at or now,
+                channel.sent_at: None,
                 channel.attempts: F(channel.attempts) + 1,
                 channel.first_try_at: Coalesce(F(channel.first_try_at), now),
             }
@@ -320,9 +395,26 @@ def _claim(channel: _Channel, pk: int, now: datetime) -> bool:
     return claimed == 1
 
 
-def _mark(pk: int, **values: object) -> None:
-    """Record how sending a copy went; a locked database delays the record, it never changes it."""
-    retry_on_lock(lambda: Notification.objects.filter(pk=pk).update(**values), what="record a delivery")
+def _mark(channel: _Channel, pk: int, token: str, **values: object) -> bool:
+    """Record how sending a copy went, in one UPDATE that holds only while the claim is still ours.
+
+    False when it is not (this worker took longer than its claim and another worker took the copy
+    over): the other worker's record stands. A locked database delays the record, it never changes it.
+    """
+    updated = retry_on_lock(
+        lambda: Notification.objects.filter(
+            pk=pk, **{channel.status: Delivery.SENDING, channel.claim: token}
+        ).update(**values),
+        what="record a delivery",
+    )
+    if not updated:
+        logger.error(
+            "%s notification %s: the claim expired while this worker was sending; the other worker's "
+            "record stands (raise SHOUWEN_DELIVERY_CLAIM_SECONDS)",
+            channel.name,
+            pk,
+        )
+    return updated == 1
 
 
 # Errors that say the mail server cannot be reached at all, rather than refusing one message.
@@ -335,17 +427,19 @@ _SERVER_DOWN = (
 )
 
 
-def _after_failure(channel: _Channel, n: Notification, error: str, now: datetime) -> str:
+def _after_failure(channel: _Channel, n: Notification, token: str, error: str, now: datetime) -> str:
     """Record a failed try: another try later while the retry window lasts, failed after it."""
     attempts: int = getattr(n, channel.attempts)
     first: datetime = getattr(n, channel.first_try_at) or now
     window = timedelta(minutes=settings.SHOUWEN_DELIVERY_RETRY_MINUTES)
     next_try = now + retry_wait(attempts)
     if next_try >= first + window:
-        _mark(n.pk, **{channel.status: Delivery.FAILED, channel.error: error})
+        _mark(channel, n.pk, token, **{channel.status: Delivery.FAILED, channel.error: error})
         return Delivery.FAILED
     _mark(
+        channel,
         n.pk,
+        token,
         **{
             channel.status: Delivery.RETRYING,
             channel.error: error,
@@ -356,26 +450,33 @@ def _after_failure(channel: _Channel, n: Notification, error: str, now: datetime
     return Delivery.RETRYING
 
 
-def _deliver_channel(channel: _Channel, now: datetime, until: float) -> dict[str, int]:
+def _deliver_channel(channel: _Channel, now: datetime, started: float, until: float) -> dict[str, int]:
     """Send every due copy on one channel; return how many were sent, retried later, and failed for good."""
+    session = _Session()
+    try:
+        return _deliver_on(channel, now, started, until, session)
+    finally:
+        session.drop()
+
+
+def _deliver_on(
+    channel: _Channel, now: datetime, started: float, until: float, session: _Session
+) -> dict[str, int]:
     counts = {"sent": 0, "retrying": 0, "failed": 0, "held": _hold_for_quiet_hours(channel, now)}
-    # Copies a dead worker left "sending" may or may not have gone out: failed, never sent twice.
-    counts["failed"] += retry_on_lock(
-        lambda: Notification.objects.filter(
-            **{channel.status: Delivery.SENDING, f"{channel.sent_at}__lt": now - STALE_SENDING}
-        ).update(**{channel.status: Delivery.FAILED, channel.error: "worker stopped while sending"}),
-        what="fail stale copies",
-    )
+    # Copies a dead worker left "sending" are listed with the due ones and sent again (a try more).
     for pk in _due_ids(channel, now):
         if time.monotonic() > until:
             break  # the rest goes out at the next run: a worker is never tied up for long
-        if not _claim(channel, pk, now):
+        token = new_claim()
+        claim_time = now + timedelta(seconds=time.monotonic() - started)
+        if not _claim(channel, pk, now, token, at=claim_time):
             continue
         n = Notification.objects.select_related("recipient__user").get(pk=pk)
         try:
-            channel.send(n)
+            channel.send(n, session)
         except Exception as exc:  # any gateway or SMTP error: record it and go on with the next one
-            outcome = _after_failure(channel, n, f"{type(exc).__name__}: {exc}"[:300], now)
+            session.drop()
+            outcome = _after_failure(channel, n, token, f"{type(exc).__name__}: {exc}"[:300], now)
             logger.warning(
                 "%s notification %s to %s failed (try %s, %s): %s",
                 channel.name,
@@ -392,7 +493,7 @@ def _deliver_channel(channel: _Channel, now: datetime, until: float) -> dict[str
                 break
             continue
         # The last try's error stays until it is sent: the admin shows why it took several tries.
-        _mark(pk, **{channel.status: Delivery.SENT, channel.sent_at: timezone.now()})
+        _mark(channel, pk, token, **{channel.status: Delivery.SENT, channel.sent_at: timezone.now()})
         counts["sent"] += 1
     return counts
 
@@ -404,9 +505,10 @@ def deliver_pending(now: datetime | None = None) -> dict[str, int]:
     worker is soon free for the deadline sweep however much e-mail is waiting.
     """
     now = now or timezone.now()
-    until = time.monotonic() + settings.SHOUWEN_DELIVERY_RUN_SECONDS
+    started = time.monotonic()
+    until = started + settings.SHOUWEN_DELIVERY_RUN_SECONDS
     result: dict[str, int] = {}
     for name, channel in CHANNELS.items():
-        for key, value in _deliver_channel(channel, now, until).items():
+        for key, value in _deliver_channel(channel, now, started, until).items():
             result[f"{name}_{key}"] = value
     return result

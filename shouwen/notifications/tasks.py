@@ -29,13 +29,16 @@ def deliver_notifications_task() -> dict[str, int]:
 def sweep_deadlines_task() -> dict[str, int]:
     """Escalate the case deadlines that have come due and alert on shift handovers not accepted in time.
 
-    Once per minute across all workers: the worker that wins the period's lease does both.
+    Once per sweep period across all workers: the worker that wins the period's lease does both.
     """
-    # Imported here: the SLA and duty apps depend on this one (they call notify), not the other way round.
-    from shouwen.duty.services import sweep_unaccepted_sheets
-    from shouwen.sla.sweep import sweep_deadlines_once
+    from shouwen.notifications.periodic import SWEEP, run_periodic
 
-    result = sweep_deadlines_once()
-    if result.get("ran"):
-        result.update(sweep_unaccepted_sheets())
-    return result
+    return run_periodic(SWEEP)
+
+
+@task()
+def nightly_upkeep_task() -> dict[str, int]:
+    """Prune old task rows and quiet sign-in counters, refresh planner statistics: once a night in all."""
+    from shouwen.notifications.periodic import UPKEEP, run_periodic
+
+    return run_periodic(UPKEEP)

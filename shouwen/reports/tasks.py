@@ -6,8 +6,8 @@ from django_tasks import task
 
 
 @task()
-def remind_monthly_summaries_task() -> int:
-    """Remind supervisors from the 25th whose estate has not submitted the month's summary."""
-    from shouwen.reports.summaries import remind_unsubmitted
+def remind_monthly_summaries_task() -> dict[str, int]:
+    """Remind supervisors from the 25th whose estate has not submitted the month's summary (hourly, once)."""
+    from shouwen.notifications.periodic import MONTHLY_SUMMARY_REMINDER, run_periodic
 
-    return remind_unsubmitted()
+    return run_periodic(MONTHLY_SUMMARY_REMINDER)

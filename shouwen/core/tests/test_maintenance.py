@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from shouwen.core.maintenance import has_statistics, refresh_statistics
 from shouwen.core.testing import make_world
-from shouwen.notifications.management.commands.worker import Scheduler
+from shouwen.notifications.periodic import UPKEEP, run_periodic
 from shouwen.notifications.tasks import deliver_notifications_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,33 +52,44 @@ def test_refresh_statistics_fills_sqlite_stat1_or_leaves_postgresql_to_autovacuu
     assert "case_accountable_status" in indexes
 
 
-def test_worker_upkeep_runs_once_a_night_after_three_and_at_start_without_statistics() -> None:
+def test_the_nightly_upkeep_runs_once_a_night_after_three() -> None:
     _world_with_a_case()
     _forget_statistics()
-    scheduler = Scheduler(interval=60)
-    with time_machine.travel(datetime(2026, 11, 30, 1, 0, tzinfo=SHANGHAI), tick=False):
-        scheduler.upkeep()  # before 03:00: only the missing statistics are gathered
-    assert has_statistics() is True
-    assert scheduler._upkeep_done_on is None
+    assert run_periodic(UPKEEP, now=datetime(2026, 11, 30, 1, 0, tzinfo=SHANGHAI))["ran"] == 0  # before 03:00
 
     old = deliver_notifications_task.enqueue()
     long_ago = datetime(2026, 11, 1, tzinfo=SHANGHAI)
     DBTaskResult.objects.filter(pk=old.id).update(
         status=TaskResultStatus.SUCCESSFUL, enqueued_at=long_ago, finished_at=long_ago
     )
-    _forget_statistics()
     with time_machine.travel(datetime(2026, 11, 30, 3, 1, tzinfo=SHANGHAI), tick=False):
-        scheduler.upkeep()
+        assert run_periodic(UPKEEP, holder="w1")["ran"] == 1
     assert not DBTaskResult.objects.filter(pk=old.id).exists()  # pruned: older than a week
     assert has_statistics() is True
-    assert str(scheduler._upkeep_done_on) == "2026-11-30"
 
     _forget_statistics()
-    with time_machine.travel(datetime(2026, 11, 30, 15, 0, tzinfo=SHANGHAI), tick=False):
-        scheduler.upkeep()  # the same day again: nothing more
+    # The same day again, by this worker or another: nothing more.
+    assert run_periodic(UPKEEP, now=datetime(2026, 11, 30, 15, 0, tzinfo=SHANGHAI), holder="w1") == {"ran": 0}
+    assert run_periodic(UPKEEP, now=datetime(2026, 11, 30, 23, 59, tzinfo=SHANGHAI), holder="w2") == {
+        "ran": 0
+    }
     if connection.vendor == "sqlite":
         assert has_statistics() is False
-    with time_machine.travel(datetime(2026, 12, 1, 3, 30, tzinfo=SHANGHAI), tick=False):
-        scheduler.upkeep()  # the next night
+    # The next night, whoever asks first after 03:00.
+    assert run_periodic(UPKEEP, now=datetime(2026, 12, 1, 2, 59, tzinfo=SHANGHAI), holder="w2")["ran"] == 0
+    assert run_periodic(UPKEEP, now=datetime(2026, 12, 1, 3, 30, tzinfo=SHANGHAI), holder="w2")["ran"] == 1
     assert has_statistics() is True
-    assert str(scheduler._upkeep_done_on) == "2026-12-01"
+
+
+def test_the_nightly_upkeep_on_rq_prunes_counters_and_leaves_rq_to_expire_its_jobs(settings) -> None:
+    from shouwen.accounts.models import SignInThrottle
+
+    settings.SHOUWEN_TASKS_BACKEND = "rq"
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:1/0"}}  # never reached
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq"]
+    SignInThrottle.objects.create(
+        scope="address", key="203.0.113.9", failures=1, last_failure_at=datetime(2026, 12, 1, tzinfo=SHANGHAI)
+    )
+    result = run_periodic(UPKEEP, now=datetime(2027, 1, 5, 3, 5, tzinfo=SHANGHAI), holder="w1")
+    assert result["ran"] == 1 and result["counters_pruned"] >= 1

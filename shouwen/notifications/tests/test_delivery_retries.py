@@ -5,7 +5,7 @@ The SMTP server is real (aiosmtpd on loopback): first nothing listens on its por
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -171,13 +171,14 @@ def test_one_delivery_run_stops_after_its_time_and_the_next_goes_on(
 
 
 def test_the_sweep_goes_before_waiting_deliveries_in_the_queue(db):
+    import time_machine
     from django_tasks_db.models import DBTaskResult
 
     from shouwen.notifications.management.commands.worker import enqueue_periodic
     from shouwen.notifications.tasks import sweep_deadlines_task
 
     deliver_notifications_task.enqueue()  # a delivery already waiting
-    assert (
-        enqueue_periodic() == 3
-    )  # the sweep, queued after it, the monthly-summary reminder and the mailbox poll
+    with time_machine.travel(datetime(2026, 3, 10, 2, 0, tzinfo=UTC), tick=False):  # 10:00 in Shanghai
+        # the sweep, queued after it, the monthly-summary reminder, the nightly upkeep and the mailbox poll
+        assert enqueue_periodic() == 4
     assert DBTaskResult.objects.ready().first().task_path == sweep_deadlines_task.module_path

@@ -179,17 +179,41 @@ def test_sms_goes_through_the_configured_backend(world, give_contact, no_quiet_h
     assert LogSmsBackend.sent[before:] == [("13700001234", "3栋电梯困人\n请立即到场")]
 
 
-def test_a_copy_left_sending_by_a_dead_worker_is_marked_failed_not_sent_again(
-    world, give_contact, no_quiet_hours
+def test_a_copy_left_sending_by_a_dead_worker_is_sent_again_once_its_claim_expires(
+    world, give_contact, no_quiet_hours, settings
 ):
+    settings.SHOUWEN_DELIVERY_CLAIM_SECONDS = 300
     clerk = give_contact(world.clerk, "wangli@example.com")
     n = notify(clerk, title="通知", now=at(2026, 3, 10, 9, 0))
-    Notification.objects.filter(pk=n.pk).update(
-        email_status=Delivery.SENDING, email_sent_at=at(2026, 3, 10, 9, 0)
-    )
-    assert deliver_pending(now=at(2026, 3, 10, 9, 5))["email_failed"] == 0  # may still be sending
-    assert deliver_pending(now=at(2026, 3, 10, 9, 30))["email_failed"] == 1
+    # A worker claimed it, then died mid-send (its claim stays behind).
+    assert services._claim(services.CHANNELS["email"], n.pk, at(2026, 3, 10, 9, 0), "dead-host:1:abc")
+    assert deliver_pending(now=at(2026, 3, 10, 9, 4))["email_sent"] == 0  # may still be sending
     assert mail.outbox == []
+    assert deliver_pending(now=at(2026, 3, 10, 9, 5, 1))["email_sent"] == 1  # the claim expired
+    assert [m.subject for m in mail.outbox] == ["通知"]
+    n.refresh_from_db()
+    assert (n.email_status, n.email_attempts) == (Delivery.SENT, 2)
+    assert n.email_claim != "dead-host:1:abc"
+    # The same Message-ID at every try: a message cut off after the server took it is one message.
+    assert mail.outbox[0].extra_headers["Message-ID"] == services.message_id(n)
+    assert deliver_pending(now=at(2026, 3, 10, 9, 30))["email_sent"] == 0  # never again
+    assert len(mail.outbox) == 1
+
+
+def test_a_late_worker_does_not_overwrite_the_record_of_the_worker_that_took_its_copy_over(
+    world, give_contact, no_quiet_hours
+):
+    email = services.CHANNELS["email"]
+    clerk = give_contact(world.clerk, "wangli@example.com")
+    n = notify(clerk, title="通知", now=at(2026, 3, 10, 9, 0))
+    assert services._claim(email, n.pk, at(2026, 3, 10, 9, 0), "slow")
+    assert not services._claim(email, n.pk, at(2026, 3, 10, 9, 1), "other")  # still the slow one's
+    assert services._claim(email, n.pk, at(2026, 3, 10, 9, 6), "other")  # its claim expired
+    assert services._mark(email, n.pk, "other", email_status=Delivery.SENT)
+    # The slow worker's failure record comes too late: it changes nothing.
+    assert not services._mark(email, n.pk, "slow", email_status=Delivery.FAILED, email_error="timeout")
+    n.refresh_from_db()
+    assert (n.email_status, n.email_error, n.email_claim) == (Delivery.SENT, "", "other")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -270,3 +294,47 @@ def test_a_sweeps_burst_of_escalations_is_one_line_but_an_urgent_one_keeps_its_o
     assert sorted(services.same_group(burst.latest)) == sorted(burst.ids)
     mark_read(supervisor, services.same_group(burst.latest))
     assert services.unread_count(supervisor) == 2
+
+
+def test_one_run_sends_over_one_connection_and_records_each_send_before_closing_it(
+    live_world, give_contact, no_quiet_hours, settings
+):
+    """The moment between the server accepting a message and its record excludes SMTP's QUIT."""
+    import asyncio
+
+    from aiosmtpd.controller import Controller
+
+    from conftest import Collector
+
+    class Watcher(Collector):
+        def __init__(self) -> None:
+            super().__init__()
+            self.at_quit: list[list[str]] = []
+
+        async def handle_QUIT(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+            def states() -> list[str]:
+                try:
+                    mine = Notification.objects.filter(title__startswith="连接测试 ")
+                    return sorted(mine.values_list("email_status", flat=True))
+                finally:
+                    connection.close()
+
+            self.at_quit.append(await asyncio.to_thread(states))
+            return "221 Bye"
+
+    watcher = Watcher()
+    port = free_port()
+    controller = Controller(watcher, hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+        settings.EMAIL_USE_TLS = False
+        clerk = give_contact(live_world.clerk, "wangli@example.com")
+        for i in range(3):
+            notify(clerk, title=f"连接测试 {i}")
+        assert deliver_pending()["email_sent"] == 3
+    finally:
+        controller.stop()
+    assert len(watcher.messages) == 3
+    assert watcher.at_quit == [[Delivery.SENT] * 3]  # one connection, all three recorded before it closed
