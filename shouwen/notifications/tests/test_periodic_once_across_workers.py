@@ -4,7 +4,7 @@ The pattern of the sweep's test (``shouwen/sla/tests/test_sweep_once_across_work
 is a thread with its own database connection asking for every periodic job, as its scheduler's task
 would, every ten minutes of a simulated clock; the lease rows decide. One worker is killed halfway.
 The jobs run for real (the sweep, the monthly-summary reminder with its notifications, the nightly
-upkeep, the reaper); a wrapper only counts each run's period.
+upkeep, the reaper, the mailbox poll with no mailbox set up); a wrapper only counts each run's period.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def test_every_periodic_job_runs_once_per_period_across_three_workers(live_world
         "monthly-summary-reminder",
         "nightly-upkeep",
         "abandoned-tasks",
+        "mail-poll",
     }
     alive = [True] * WORKERS
     errors: list[BaseException] = []
@@ -93,6 +94,7 @@ def test_every_periodic_job_runs_once_per_period_across_three_workers(live_world
     counts = Counter(name for name, _s, _w in runs)
     assert counts["deadline-sweep"] == TICKS  # a tick every ten minutes: a new sweep period each
     assert counts["abandoned-tasks"] == TICKS
+    assert counts["mail-poll"] == TICKS  # polled every minute by default: each ten-minute tick a new period
     assert counts["monthly-summary-reminder"] == 33  # 22:00 on the 24th to 06:00 on the 26th
     # The 24th's upkeep (first asked at 22:00), the 25th's and the 26th's (at 03:00).
     upkeep = sorted(
