@@ -155,25 +155,14 @@ def _phone_of(resident: Resident) -> str:
     return (mobiles or numbers or [""])[0]
 
 
-def report(
+def _check_report(
     resident: Resident,
-    *,
     category: str,
     content: str,
-    unit: Unit | int | None = None,
-    location: str = "",
-    preferred_time: str = "",
-    photos: Sequence[UploadedFile] = (),
-    key: str = "",
-) -> tuple[Case, bool]:
-    """Register the resident's repair or complaint; return the case and whether this call created it.
-
-    With ``key`` (the API's Idempotency-Key, the page form's own key) the same report sent twice
-    is one case: the second answer is the first case; the same key with other content is refused.
-    """
-    from shouwen.cases.intake import prepare_contact, save_contact
-    from shouwen.notifications.services import notify
-
+    unit: Unit | int | None,
+    photos: Sequence[UploadedFile],
+) -> tuple[Unit | None, list[tuple[UploadedFile, str, str, str, int]]]:
+    """Refuse a report that breaks a rule, all messages at once; return its unit and checked photos."""
     errors: dict[str, list[str]] = {}
     if category not in REPORT_CATEGORIES:
         errors["category"] = [_("请选择报修或投诉。")]
@@ -198,6 +187,29 @@ def report(
         checked = []
     if errors:
         raise ValidationError(errors)
+    return chosen, checked
+
+
+def report(
+    resident: Resident,
+    *,
+    category: str,
+    content: str,
+    unit: Unit | int | None = None,
+    location: str = "",
+    preferred_time: str = "",
+    photos: Sequence[UploadedFile] = (),
+    key: str = "",
+) -> tuple[Case, bool]:
+    """Register the resident's repair or complaint; return the case and whether this call created it.
+
+    With ``key`` (the API's Idempotency-Key, the page form's own key) the same report sent twice
+    is one case: the second answer is the first case; the same key with other content is refused.
+    """
+    from shouwen.cases.intake import prepare_contact, save_contact
+    from shouwen.notifications.services import notify
+
+    chosen, checked = _check_report(resident, category, content, unit, photos)
     estate = chosen.building.estate if chosen is not None else resident.estate
     payload = {
         "category": category,

@@ -171,7 +171,9 @@ def test_add_information_and_cancel_request(world, owner_client):
 def test_cancel_accepted_by_a_supervisor_voids_the_case(world):
     case = world.register()
     request = services.request_cancel(world.residents["owner"], case, reason="误报")
-    with pytest.raises(Exception):
+    from shouwen.cases.transitions import CaseActionDenied
+
+    with pytest.raises(CaseActionDenied):
         services.decide_cancel(world.clerk, request, accept=True, answer="好的")
     services.decide_cancel(world.supervisor, request, accept=True, answer="已为您撤销")
     case.refresh_from_db()
