@@ -445,6 +445,7 @@ SPECTACULAR_SETTINGS = {
     "AUTHENTICATION_WHITELIST": [
         "shouwen.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "shouwen.portal.auth.ResidentAuthentication",
     ],
     # The error answers (400/401/403/404/409…) are documented too, so clients and schemathesis expect them.
     "POSTPROCESSING_HOOKS": [

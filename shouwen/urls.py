@@ -24,6 +24,7 @@ urlpatterns = [
     path("m/", include("shouwen.workorders.urls_mobile")),
     path("", include("shouwen.reports.urls")),
     path("r/", include("shouwen.portal.urls")),
+    path("resident-portal/", include("shouwen.portal.urls_staff")),
     path("api/v1/", include("shouwen.api.urls")),
     path("api/portal/v1/", include("shouwen.portal.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

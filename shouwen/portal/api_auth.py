@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled, ValidationError
@@ -41,11 +43,11 @@ def _refusal(error: DjangoValidationError) -> Exception:
     return ValidationError({"detail": error.messages})
 
 
-class CodeRequestSerializer(serializers.Serializer):
+class PortalCodeRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=20, help_text="手机号（在物业登记的号码）")
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class PortalTokenRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=20)
     code = serializers.CharField(max_length=12)
     resident = serializers.IntegerField(
@@ -53,7 +55,7 @@ class TokenRequestSerializer(serializers.Serializer):
     )
 
 
-class TokenSerializer(serializers.Serializer):
+class PortalTokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="以 Authorization: Resident <token> 发送")
     resident = serializers.IntegerField()
     name = serializers.CharField()
@@ -64,7 +66,7 @@ class CodeView(PublicPortalView):
     """Send a sign-in code to a resident's mobile (the same answer for a number nobody has)."""
 
     @extend_schema(
-        request=CodeRequestSerializer,
+        request=PortalCodeRequestSerializer,
         responses={
             202: inline_serializer("PortalCodeSent", {"detail": serializers.CharField()}),
         },
@@ -72,7 +74,7 @@ class CodeView(PublicPortalView):
     )
     def post(self, request: Request) -> Response:
         """Ask for a code by text message."""
-        body = CodeRequestSerializer(data=request.data)
+        body = PortalCodeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             signin.request_code(body.validated_data["phone"], client_ip(request))
@@ -85,9 +87,9 @@ class TokenView(PublicPortalView):
     """Exchange a correct code for a resident token."""
 
     @extend_schema(
-        request=TokenRequestSerializer,
+        request=PortalTokenRequestSerializer,
         responses={
-            201: TokenSerializer,
+            201: PortalTokenSerializer,
             409: OpenApiResponse(
                 inline_serializer(
                     "PortalResidentChoices",
@@ -107,7 +109,7 @@ class TokenView(PublicPortalView):
     )
     def post(self, request: Request) -> Response:
         """Check the code and return a token of the resident."""
-        body = TokenRequestSerializer(data=request.data)
+        body = PortalTokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         wanted = data.get("resident")
@@ -151,3 +153,16 @@ class SignOutView(PortalView):
         else:
             auth.sign_out(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ResidentTokenScheme(OpenApiAuthenticationExtension):
+    """Document the portal's way in: ``Authorization: Resident …`` (or the resident's page session)."""
+
+    target_class = "shouwen.portal.auth.ResidentAuthentication"
+    name = "residentAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> Any:
+        """Return the header scheme with its "Resident" prefix."""
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=auth.TOKEN_KEYWORD
+        )

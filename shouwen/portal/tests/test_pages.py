@@ -228,3 +228,33 @@ def test_staff_cannot_record_a_visit_on_the_portal_channel(world):
     visit = ReturnVisit.objects.get(case=case)
     with pytest.raises(ValidationError):
         record_return_visit(world.staff["cs_assistant"], visit, channel="portal", satisfaction="satisfied")
+
+
+def test_desk_decides_cancel_requests_on_its_page(world, client_for):
+    case = world.register()
+    services.request_cancel(world.residents["owner"], case, reason="邻居已帮忙修好")
+    desk = client_for(world.clerk)
+    page = desk.get("/resident-portal/cancel-requests/").content.decode()
+    assert case.number in page and "邻居已帮忙修好" in page
+    assert 'id="cancel-request"' in desk.get(f"/cases/{case.number}/").content.decode()
+    request = CancelRequest.objects.get()
+    refused = desk.post(
+        "/resident-portal/cancel-requests/", {"request": request.pk, "decision": "refuse", "answer": ""}
+    )
+    assert refused.status_code == 400
+    done = desk.post(
+        "/resident-portal/cancel-requests/",
+        {"request": request.pk, "decision": "refuse", "answer": "仍需检查管道"},
+    )
+    assert done.status_code == 302
+    request.refresh_from_db()
+    assert request.status == "refused" and request.handled_by == world.clerk
+    # Staff of another estate see nothing of it.
+    from django.test import Client
+
+    from shouwen.core.testing import PASSWORD
+
+    outsider = Client()
+    outsider.post("/accounts/login/", {"username": "jishu2", "password": PASSWORD})
+    assert outsider.get("/resident-portal/cancel-requests/").status_code in (200, 403)
+    assert case.number not in outsider.get("/resident-portal/cancel-requests/").content.decode()
