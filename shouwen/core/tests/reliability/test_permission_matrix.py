@@ -252,19 +252,17 @@ def _judge_as_resident(
         return [f"{where}: the resident was refused their own page"]
     if method == "get" and status != 200:
         return [f"{where}: the resident's own page was not shown"]
-    if method == "get" and endpoint.is_api and endpoint.name == "portal_api:cases":
-        numbers = {row["number"] for row in response.json()}
-        others = set(Case.objects.exclude(resident=resident).values_list("number", flat=True))
-        if numbers & others:
-            return [f"{where}: lists other households' matters: {sorted(numbers & others)[:5]}"]
-    if method == "get" and not endpoint.is_api:
-        html = response.content.decode()
-        leaked = [
-            n for n in Case.objects.exclude(resident=resident).values_list("number", flat=True) if n in html
-        ]
-        if leaked:
-            return [f"{where}: shows other households' matters: {leaked[:5]}"]
-    return []
+    return _leaks(endpoint, method, response, resident, where)
+
+
+def _leaks(endpoint: Endpoint, method: str, response: Any, resident: Resident, where: str) -> list[str]:
+    """Return the other households' matters a page or the list shows the resident."""
+    if method != "get" or (endpoint.is_api and endpoint.name != "portal_api:cases"):
+        return []
+    body = response.content.decode()
+    others = Case.objects.exclude(resident=resident).values_list("number", flat=True)
+    leaked = sorted(n for n in others if n in body)
+    return [f"{where}: shows other households' matters: {leaked[:5]}"] if leaked else []
 
 
 def resident_targets(endpoint: Endpoint, world: World, resident: Resident) -> list[Target]:
