@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -49,15 +50,15 @@ class PortalCaseSerializer(serializers.Serializer):
     status = serializers.CharField()
     status_label = serializers.CharField()
     summary = serializers.CharField()
-    promised = serializers.CharField(help_text="答复期限（本地时间），无期限为空")
-    accountable = serializers.CharField(help_text="负责人的姓与工号")
+    promised = serializers.CharField(help_text=gettext_lazy("答复期限（本地时间），无期限为空"))
+    accountable = serializers.CharField(help_text=gettext_lazy("负责人的姓与工号"))
     created_at = serializers.DateTimeField()
 
 
 class PortalCaseDetailSerializer(PortalCaseSerializer):
     history = PortalLineSerializer(many=True)
-    return_visit_open = serializers.BooleanField(help_text="是否等待住户评价")
-    cancel_pending = serializers.BooleanField(help_text="是否已申请撤销、等待客服处理")
+    return_visit_open = serializers.BooleanField(help_text=gettext_lazy("是否等待住户评价"))
+    cancel_pending = serializers.BooleanField(help_text=gettext_lazy("是否已申请撤销、等待客服处理"))
 
 
 def case_data(case: Case, detail: bool = False) -> dict[str, object]:
@@ -135,14 +136,20 @@ class MatterView(PortalView):
 
 class PortalReportSerializer(serializers.Serializer):
     category = serializers.ChoiceField(
-        choices=[(c.value, c.label) for c in services.REPORT_CATEGORIES], help_text="居家维修、公共维修或投诉"
+        choices=[(c.value, c.label) for c in services.REPORT_CATEGORIES],
+        help_text=gettext_lazy("居家维修、公共维修或投诉"),
     )
-    content = serializers.CharField(max_length=LONG_TEXT_MAX, help_text="情况描述")
-    unit = serializers.IntegerField(required=False, allow_null=True, help_text="我的房屋 id（见 me/）")
+    content = serializers.CharField(max_length=LONG_TEXT_MAX, help_text=gettext_lazy("情况描述"))
+    unit = serializers.IntegerField(
+        required=False, allow_null=True, help_text=gettext_lazy("我的房屋 id（见 me/）")
+    )
     location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     preferred_time = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     photos = serializers.ListField(
-        child=serializers.FileField(), required=False, default=list, help_text="照片（multipart），最多 6 张"
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        help_text=gettext_lazy("照片（multipart），最多 6 张"),
     )
 
 
@@ -178,7 +185,8 @@ class ReportView(CaseListView):
         responses={
             201: PortalCaseDetailSerializer,
             200: OpenApiResponse(
-                PortalCaseDetailSerializer, description="同一个 Idempotency-Key 的重发：第一次的事项"
+                PortalCaseDetailSerializer,
+                description=gettext_lazy("同一个 Idempotency-Key 的重发：第一次的事项"),
             ),
         },
         tags=["portal"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -44,19 +46,19 @@ def _refusal(error: DjangoValidationError) -> Exception:
 
 
 class PortalCodeRequestSerializer(serializers.Serializer):
-    phone = serializers.CharField(max_length=20, help_text="手机号（在物业登记的号码）")
+    phone = serializers.CharField(max_length=20, help_text=gettext_lazy("手机号（在物业登记的号码）"))
 
 
 class PortalTokenRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=20)
     code = serializers.CharField(max_length=12)
     resident = serializers.IntegerField(
-        required=False, help_text="该号码登记了多户时，选择的住户 id（见 409 答复的 choices）"
+        required=False, help_text=gettext_lazy("该号码登记了多户时，选择的住户 id（见 409 答复的 choices）")
     )
 
 
 class PortalTokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="以 Authorization: Resident <token> 发送")
+    token = serializers.CharField(help_text=gettext_lazy("以 Authorization: Resident <token> 发送"))
     resident = serializers.IntegerField()
     name = serializers.CharField()
     estate = serializers.CharField()
@@ -80,7 +82,9 @@ class CodeView(PublicPortalView):
             signin.request_code(body.validated_data["phone"], client_ip(request))
         except DjangoValidationError as error:
             raise _refusal(error) from None
-        return Response({"detail": "如果该号码已在物业登记，验证码已发送。"}, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {"detail": _("如果该号码已在物业登记，验证码已发送。")}, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class TokenView(PublicPortalView):
@@ -117,14 +121,14 @@ class TokenView(PublicPortalView):
             # Checked before the code is used up, so a wrong choice costs nothing but this answer.
             phone = signin.normalize_phone(data["phone"])
             if wanted not in [r.pk for r in signin.residents_of_phone(phone)]:
-                raise ValidationError({"resident": ["该号码没有登记这一户。"]})
+                raise ValidationError({"resident": [_("该号码没有登记这一户。")]})
         else:
             phone = signin.normalize_phone(data["phone"])
             several = signin.residents_of_phone(phone) if signin.MOBILE.match(phone) else []
             if len(several) > 1:
                 return Response(
                     {
-                        "detail": "该号码登记了多户，请选择一户后再提交。",
+                        "detail": _("该号码登记了多户，请选择一户后再提交。"),
                         "choices": [{"resident": r.pk, "estate": r.estate.name} for r in several],
                     },
                     status=status.HTTP_409_CONFLICT,
