@@ -225,3 +225,11 @@ def test_api_code_and_token(world):
 
 def test_staff_token_is_refused_by_the_portal_api(world, api_for):
     assert api_for(world.clerk).get("/api/portal/v1/me/").status_code in (401, 403)
+
+
+def test_old_codes_are_pruned(world, client):
+    client.post("/r/sign-in/", {"phone": "13812345678"})
+    client.post("/r/sign-in/code/", {"phone": "13812345678", "code": "x"})
+    assert signin.prune_codes() == 0
+    assert signin.prune_codes(timezone.now() + timedelta(days=2)) == 2
+    assert not SignInCode.objects.exists()

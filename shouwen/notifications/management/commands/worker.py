@@ -27,6 +27,7 @@ from shouwen.core.leases import period_start
 from shouwen.core.maintenance import has_statistics, refresh_statistics
 from shouwen.core.models import Lease
 from shouwen.notifications.tasks import deliver_notifications_task, sweep_deadlines_task
+from shouwen.portal.signin import prune_codes
 from shouwen.reports.tasks import remind_monthly_summaries_task
 
 logger = logging.getLogger("shouwen.worker")
@@ -152,6 +153,7 @@ class Scheduler(threading.Thread):
             return
         call_command("prune_db_task_results", min_age_days=KEEP_RESULTS_DAYS, verbosity=0)
         prune_counters()  # sign-in counters of names and addresses long quiet
+        prune_codes()  # the residents' sign-in codes and wrong codes older than a day
         refresh_statistics()
         self._upkeep_done_on = now.date()
 
