@@ -134,3 +134,45 @@ def test_anonymous_and_staff_are_refused(world, api_for):
         assert client.post(
             "/api/portal/v1/matters/", {"category": "complaint", "content": "x"}, format="json"
         ).status_code in (401, 403)
+
+
+def test_broken_json_and_wrong_types_on_every_portal_write_are_400(world, owner_api):
+    from django.urls import reverse
+
+    from shouwen.core.tests.reliability.endpoints import all_endpoints
+
+    case = world.register()
+    problems = []
+    writes = [e for e in all_endpoints() if e.name.startswith("portal_api:") and "post" in e.methods()]
+    assert len(writes) >= 7
+    for endpoint in writes:
+        url = reverse(endpoint.name, kwargs={p: str(case.pk) for p in endpoint.params})
+        if endpoint.name == "portal_api:sign_out":
+            continue  # takes no body
+        for body in (
+            b'{"content": ',
+            b"[1, 2]",
+            b'"text"',
+            b"42",
+            b"null",
+            b'{"reason": "x\x00", "\x00": 1}',
+        ):
+            response = owner_api.post(url, data=body, content_type="application/json")
+            if response.status_code != 400:
+                problems.append(f"POST {url} {body[:20]!r} → {response.status_code}")
+        wrong = {
+            "category": 1,
+            "content": [1],
+            "unit": "x",
+            "text": {"a": 1},
+            "satisfaction": 7,
+            "reason": [],
+            "phone": {},
+            "code": [],
+            "resident": "x",
+            "comments": {},
+        }
+        response = owner_api.post(url, data=wrong, format="json")
+        if response.status_code != 400:
+            problems.append(f"POST {url} wrong types → {response.status_code}")
+    assert not problems, "\n".join(problems)
