@@ -24,7 +24,7 @@ from shouwen.portal.api_auth import PortalView
 class PortalUnitSerializer(serializers.Serializer):
     unit = serializers.IntegerField(source="unit.pk")
     estate = serializers.CharField(source="unit.building.estate.name")
-    label = serializers.CharField(source="unit.label")
+    label = serializers.CharField(source="unit.label")  # type: ignore[assignment]  # the unit's label, not the field's
     role = serializers.CharField()
 
 

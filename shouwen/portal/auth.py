@@ -44,11 +44,11 @@ def _resident(pk: object) -> Resident | None:
     return Resident.objects.select_related("estate").filter(pk=pk).first()
 
 
-def current_resident(request: HttpRequest | Any) -> Resident | None:
+def current_resident(request: Any) -> Resident | None:
     """Return the resident signed in to this session with a code, else None (staff sessions too)."""
     cached = getattr(request, "_portal_resident", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if cached is None or isinstance(cached, Resident):
+        return cached
     resident = None
     user = getattr(request, "user", None)
     if not (user is not None and user.is_authenticated and not isinstance(user, ResidentUser)):
@@ -57,7 +57,7 @@ def current_resident(request: HttpRequest | Any) -> Resident | None:
     return resident
 
 
-def link_grant(request: HttpRequest | Any) -> tuple[Resident, int] | None:
+def link_grant(request: Any) -> tuple[Resident, int] | None:
     """Return the resident and the one case a receipt link opened in this session, else None."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and not isinstance(user, ResidentUser):
@@ -227,7 +227,7 @@ class ResidentAuthentication(BaseAuthentication):
         return self.keyword
 
     def _enforce_csrf(self, request: HttpRequest) -> None:
-        check = CSRFCheck(lambda req: None)  # type: ignore[arg-type,return-value]
+        check = CSRFCheck(lambda req: None)  # type: ignore[arg-type]
         check.process_request(request)
         reason = check.process_view(request, None, (), {})  # type: ignore[arg-type]
         if reason:

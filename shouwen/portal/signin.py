@@ -23,7 +23,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -75,7 +75,7 @@ def residents_of_phone(phone: str) -> list[Resident]:
     )
 
 
-def _wait(since: timezone.datetime, window: timedelta) -> int:
+def _wait(since: datetime, window: timedelta) -> int:
     return max(1, int((since + window - timezone.now()).total_seconds()) + 1)
 
 
@@ -183,7 +183,7 @@ def verify_code(raw_phone: str, code: str, ip: str | None) -> list[Resident]:
     raise error
 
 
-def prune_codes(now: timezone.datetime | None = None) -> int:
+def prune_codes(now: datetime | None = None) -> int:
     """Delete codes and failure records older than a day (the counts only look back an hour)."""
     before = (now or timezone.now()) - timedelta(days=1)
     codes, _a = SignInCode.objects.filter(created_at__lt=before).delete()
