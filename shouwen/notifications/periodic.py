@@ -95,8 +95,11 @@ def _upkeep(now: datetime) -> dict[str, int]:
 
     if settings.SHOUWEN_TASKS_BACKEND == "db":  # RQ expires its own finished jobs
         call_command("prune_db_task_results", min_age_days=KEEP_RESULTS_DAYS, verbosity=0)
+    from shouwen.portal.signin import prune_codes
+
     pruned = prune_counters(now)  # sign-in counters of names and addresses long quiet
-    return {"counters_pruned": pruned, "statistics": int(refresh_statistics())}
+    codes = prune_codes(now)  # the residents' sign-in codes and wrong codes older than a day
+    return {"counters_pruned": pruned, "codes_pruned": codes, "statistics": int(refresh_statistics())}
 
 
 def _requeue_abandoned(now: datetime) -> dict[str, int]:

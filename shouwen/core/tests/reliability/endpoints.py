@@ -29,13 +29,43 @@ from shouwen.directory.models import Estate, Staff
 
 STAFF = "any staff member"  # needs no capability, only an active staff record
 PUBLIC = "anyone"  # no sign-in at all (sign-in page, health check, language switch)
+RESIDENT = "a resident"  # the residents' portal: a resident's session or token, never a staff member's
+
+# The portal's ways in, open to anyone; every other portal page and endpoint is a resident's.
+PORTAL_PUBLIC = frozenset(
+    {
+        "portal:sign_in",
+        "portal:verify",
+        "portal:choose",
+        "portal:sign_out",
+        "portal:link",
+        "portal_api:code",
+        "portal_api:token",
+    }
+)
+PORTAL_PREFIXES = ("portal:", "portal_api:")
 
 # Django's admin has hundreds of URLs of its own; its index stands for it (the admin.site capability).
 ADMIN_KEPT = {"admin:index"}
 # Pages that are everyone's own rather than a capability's: start page, own password, own notifications.
 PERSONAL_PAGES = ("core:", "accounts:", "notifications:")
 # Path parameters whose model the view does not name (the page takes a case number to open a work order).
-MODEL_HINTS: dict[str, str] = {"workorders:create": "cases.Case"}
+MODEL_HINTS: dict[str, str] = {
+    "workorders:create": "cases.Case",
+    **{
+        name: "cases.Case"
+        for name in (
+            "portal:case",
+            "portal:add",
+            "portal:visit",
+            "portal:cancel",
+            "portal_api:case",
+            "portal_api:information",
+            "portal_api:return_visit",
+            "portal_api:cancel_request",
+        )
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -51,13 +81,20 @@ class Endpoint:
 
     @property
     def is_api(self) -> bool:
-        """Return whether the endpoint belongs to the REST API."""
-        return self.name.startswith("api:")
+        """Return whether the endpoint belongs to a REST API (the staff's or the residents' portal's)."""
+        return self.name.startswith(("api:", "portal_api:"))
+
+    @property
+    def is_resident(self) -> bool:
+        """Return whether the endpoint is a resident's (the portal's pages and API past sign-in)."""
+        return self.name.startswith(PORTAL_PREFIXES) and self.name not in PORTAL_PUBLIC
 
     @property
     def is_public(self) -> bool:
         """Return whether the endpoint needs no sign-in (the middleware lets anonymous visitors in)."""
-        return not self.is_api and ("/" + self.route).startswith(PUBLIC_PREFIXES)
+        if self.name in PORTAL_PUBLIC:
+            return True
+        return not self.is_api and not self.is_resident and ("/" + self.route).startswith(PUBLIC_PREFIXES)
 
     def methods(self) -> list[str]:
         """Return the HTTP methods (lower case) the endpoint handles."""
@@ -68,7 +105,7 @@ class Endpoint:
             return [
                 m for m in ("get", "post", "put", "patch", "delete") if m in allowed and hasattr(self.view, m)
             ]
-        return ["get", "post"] if self.name == "set_language" else ["get"]
+        return ["get", "post"] if self.name == "set_language" or self.is_resident else ["get"]
 
     def action(self, method: str) -> str | None:
         """Return the DRF action the method maps to (None for plain views)."""
@@ -78,6 +115,8 @@ class Endpoint:
         """Return the capability the method needs, STAFF, PUBLIC, or None when the view checks nothing."""
         if self.is_public:
             return PUBLIC
+        if self.is_resident:
+            return RESIDENT
         if self.name == "admin:index":
             return "admin.site"
         view = self.view
