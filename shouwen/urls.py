@@ -22,6 +22,7 @@ urlpatterns = [
     path("duty/", include("shouwen.duty.urls")),
     path("workorders/", include("shouwen.workorders.urls")),
     path("m/", include("shouwen.workorders.urls_mobile")),
+    path("wechat/", include("shouwen.wechat.urls")),
     path("", include("shouwen.reports.urls")),
     path("api/v1/", include("shouwen.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
