@@ -47,7 +47,7 @@ def status_text(event: CaseEvent) -> str:
     if event.kind == Kind.REGISTERED:
         return _("已登记受理")
     if event.kind == Kind.HANDOVER_ACCEPTED:
-        return _("已交由责任人 %(who)s 处理") % {"who": _holder(case)}
+        return _("已交由责任人%(who)s处理") % {"who": _holder(case)}
     if event.kind == Kind.RESOLVED:
         return _("已处理完成")
     if event.kind == Kind.RETURN_VISIT:
