@@ -11,6 +11,7 @@ from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 
 # The API authenticates with its own tokens and answers 401/403 itself.
+# /r/ is the residents' portal: its pages check the resident session themselves (shouwen.portal.auth).
 # /readyz and /metrics are for load balancers and monitors (/metrics checks its own token or address).
 PUBLIC_PREFIXES = (
     "/accounts/login/",
@@ -22,6 +23,7 @@ PUBLIC_PREFIXES = (
     "/api/",
     "/favicon.ico",
     "/wechat/in/",  # WeChat's servers: every request is signed instead (shouwen.wechat.views)
+    "/r/",
 )
 
 
