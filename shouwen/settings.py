@@ -259,6 +259,8 @@ SHOUWEN_WECHAT_BACKEND = envstr("SHOUWEN_WECHAT_BACKEND", "shouwen.wechat.backen
 SHOUWEN_WECHAT_REPLAY_SECONDS = envint("SHOUWEN_WECHAT_REPLAY_SECONDS", 300, minimum=30)
 # A follower's message within this many minutes of their last one joins that case if still open.
 SHOUWEN_WECHAT_FOLLOWUP_MINUTES = envint("SHOUWEN_WECHAT_FOLLOWUP_MINUTES", 30, minimum=1)
+# How many hours the link that binds a follower to a resident (sent in the account's reply) stays valid.
+SHOUWEN_WECHAT_BIND_HOURS = envint("SHOUWEN_WECHAT_BIND_HOURS", 24, minimum=1)
 SHOUWEN_SMS_PER_CASE_PER_DAY = envint("SHOUWEN_SMS_PER_CASE_PER_DAY", 3, minimum=1)
 # Quiet hours for staff e-mail and SMS, local time "HH:MM-HH:MM" ("" for none): non-urgent messages
 # wait until they end, urgent (safety) ones go out at once. Parsed here so a typo stops start-up.

@@ -24,6 +24,7 @@ urlpatterns = [
     path("m/", include("shouwen.workorders.urls_mobile")),
     path("wechat/", include("shouwen.wechat.urls")),
     path("", include("shouwen.reports.urls")),
+    path("r/wechat/", include("shouwen.wechat.urls_portal")),
     path("r/", include("shouwen.portal.urls")),
     path("api/v1/", include("shouwen.api.urls")),
     path("api/portal/v1/", include("shouwen.portal.api_urls")),

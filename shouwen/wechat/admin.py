@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from shouwen.wechat.models import BindRequest, Follower, InboundMessage, TemplatePush, WechatAccount
+from shouwen.wechat.models import Follower, InboundMessage, TemplatePush, WechatAccount
 
 SECRETS = ("token", "app_secret")
 
@@ -78,9 +78,3 @@ class InboundMessageAdmin(_ReadOnly):
 class TemplatePushAdmin(_ReadOnly):
     list_display = ("case", "follower", "status_text", "status", "attempts", "sent_at")
     list_filter = ("status",)
-
-
-@admin.register(BindRequest)
-class BindRequestAdmin(_ReadOnly):
-    list_display = ("follower", "created_at", "attempts", "used_at")
-    exclude = ("code_hash",)

@@ -10,7 +10,7 @@
   that cannot be fetched or is no picture is still recorded with its address, and the reply says so.
 - WeChat's retries (the same MsgId, up to three times within 15 seconds) get the stored reply and
   register nothing again; concurrent retries are settled by the unique key.
-- The reply names the case number; an unbound follower is told how to bind (``binding``).
+- The reply names the case number; an unbound follower gets the link to bind (``binding``).
 """
 
 from __future__ import annotations
@@ -228,11 +228,8 @@ def _register(
 
 def _on_text(account: WechatAccount, follower: Follower, record: InboundMessage) -> str:
     from shouwen.cases import services as case_services
-    from shouwen.wechat.binding import bind_hint, handle_binding_text
+    from shouwen.wechat.binding import bind_hint
 
-    binding = handle_binding_text(follower, record.content)
-    if binding is not None:
-        return binding
     if not record.content.strip():
         return _("请用文字描述您的问题。")
     desk = desk_on_duty(account.estate)

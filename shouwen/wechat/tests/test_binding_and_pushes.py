@@ -1,4 +1,4 @@
-"""Binding a follower by phone verification, and status changes pushed to a bound follower by the worker."""
+"""Binding a follower through the portal's phone sign-in, and status changes pushed to a bound follower by the worker."""
 
 from __future__ import annotations
 
@@ -6,18 +6,20 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
 from shouwen.cases import services
 from shouwen.cases.models import Case, Contact
 from shouwen.core.sms import LogSmsBackend
-from shouwen.wechat.binding import MAX_TRIES
-from shouwen.wechat.models import BindRequest, Follower, PushStatus, TemplatePush
+from shouwen.portal.testing import sign_in_resident
+from shouwen.wechat.models import Follower, PushStatus, TemplatePush
 from shouwen.wechat.pushes import deliver_pushes
 from shouwen.wechat.tests.helpers import (
     OPENID,
     LogWechatBackend,
+    event_xml,
     make_account,
     post,
     reply_text,
@@ -44,71 +46,91 @@ def wx():
     return Client()
 
 
-def last_code(phone: str) -> str:
-    to, text = LogSmsBackend.sent[-1]
-    assert to == phone
-    found = re.search(r"\b(\d{6})\b", text)
-    assert found
+def bind_link(answer: str) -> str:
+    found = re.search(r"(/r/wechat/bind/[^/\s]+/)", answer)
+    assert found, answer
     return found.group(1)
 
 
-def bind(wx: Client, phone: str = "13812345678") -> str:
-    say(wx, phone)
-    return say(wx, last_code(phone))
+def bind(world, wx: Client, resident_key: str = "owner") -> None:
+    """The follower opens the link in the welcome reply, signs in to the portal as the resident, confirms."""
+    link = bind_link(reply_text(post(wx, event_xml("subscribe"))))
+    browser = Client()
+    sign_in_resident(browser, world.residents[resident_key])
+    assert browser.post(link).status_code == 200
 
 
-def test_a_follower_binds_by_the_code_sent_to_the_residents_phone(world, account, wx):
-    answer = say(wx, "138 1234 5678")
-    assert "验证码" in answer
-    code = last_code("13812345678")
-    request = BindRequest.objects.get()
-    assert code not in request.code_hash  # only a keyed hash is kept
-    answer = say(wx, code)
-    assert "绑定成功" in answer and "张*" in answer and "张伟" not in answer
+def last_code(phone: str) -> str:
+    to, text = LogSmsBackend.sent[-1]
+    assert to == phone
+    found = re.search(r"(\d{6})", text)
+    assert found, text
+    return found.group(1)
+
+
+def test_the_reply_to_an_unbound_follower_links_to_binding_through_the_portals_phone_sign_in(
+    world, account, wx
+):
+    answer = say(wx, "厨房水管漏水了")
+    link = bind_link(answer)
+    browser = Client()
+    # Not signed in: the portal asks for the phone number first, and comes back here afterwards.
+    response = browser.get(link)
+    assert response.status_code == 302 and response["Location"].startswith("/r/sign-in/")
+    assert browser.post("/r/sign-in/", {"phone": "13812345678", "next": link}).status_code == 200
+    response = browser.post(
+        "/r/sign-in/code/", {"phone": "13812345678", "code": last_code("13812345678"), "next": link}
+    )
+    assert response.status_code == 302 and response["Location"] == link
+    page = browser.get(link)
+    assert page.status_code == 200 and "张伟" in page.content.decode()
+    assert Follower.objects.get().resident is None  # showing the page binds nothing
+    done = browser.post(link)
+    assert done.status_code == 200 and 'id="bind-done"' in done.content.decode()
     follower = Follower.objects.get(openid=OPENID)
-    assert follower.resident == world.residents["owner"]
-    assert not Contact.objects.exists()  # numbers and codes are not registered as matters
+    assert follower.resident == world.residents["owner"] and follower.bound_at is not None
+    # Bound, the replies stop offering the link.
+    assert "/r/wechat/bind/" not in say(wx, "补充：是厨房的水管")
 
 
-def test_an_unregistered_number_gets_the_same_answer_and_no_text_message(account, wx):
-    registered = say(wx, "13812345678")
-    LogSmsBackend.sent.clear()
-    unknown = say(wx, "13600000000")
-    assert unknown == registered
-    assert LogSmsBackend.sent == []
-    assert say(wx, "123456") == "验证码不正确，请核对后重新回复。"
+def test_a_forged_or_expired_link_binds_nothing(world, account, wx, settings):
+    link = bind_link(say(wx, "你好"))
+    browser = Client()
+    sign_in_resident(browser, world.residents["owner"])
+    token = link.split("/")[-2]
+    middle = len(token) // 2
+    forged = link.replace(
+        token, token[:middle] + ("x" if token[middle] != "x" else "y") + token[middle + 1 :]
+    )
+    assert browser.post(forged).status_code == 400
+    assert browser.post("/r/wechat/bind/not-a-token/").status_code == 400
+    later = timezone.now() + timedelta(hours=settings.SHOUWEN_WECHAT_BIND_HOURS, minutes=1)
+    with time_machine.travel(later):
+        assert browser.post(link).status_code == 400
     assert Follower.objects.get().resident is None
 
 
-def test_wrong_codes_are_counted_and_the_code_dies_after_the_last_try(account, wx):
-    say(wx, "13812345678")
-    code = last_code("13812345678")
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    answers = [say(wx, wrong) for _ in range(MAX_TRIES)]
-    assert "次数过多" in answers[-1]
-    assert say(wx, code).startswith("验证码已失效") or "登记" in say(wx, code)
+def test_a_resident_of_another_estate_cannot_bind_the_follower(world, account, wx):
+    link = bind_link(say(wx, "你好"))
+    browser = Client()
+    sign_in_resident(browser, world.residents["other_owner"])
+    assert browser.get(link).status_code == 403
+    assert browser.post(link).status_code == 403
     assert Follower.objects.get().resident is None
 
 
-def test_an_expired_code_does_not_bind(account, wx):
-    say(wx, "13812345678")
-    code = last_code("13812345678")
-    BindRequest.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    say(wx, code)
+def test_staff_signed_in_are_not_residents_on_the_binding_page(world, account, wx, client_for):
+    link = bind_link(say(wx, "你好"))
+    staff = client_for(world.clerk)
+    response = staff.post(link)
+    assert response.status_code == 302 and response["Location"].startswith("/r/sign-in/")
     assert Follower.objects.get().resident is None
-
-
-def test_codes_are_throttled_per_follower(account, wx):
-    for _ in range(3):
-        say(wx, "13812345678")
-    assert "频繁" in say(wx, "13812345678")
-    assert len(LogSmsBackend.sent) == 3
 
 
 def test_a_bound_followers_message_is_registered_for_the_resident_and_unit_without_the_bind_hint(
     world, account, wx
 ):
-    bind(wx)
+    bind(world, wx)
     answer = say(wx, "厨房水管漏水了")
     contact = Contact.objects.get()
     assert contact.resident == world.residents["owner"]
@@ -116,7 +138,7 @@ def test_a_bound_followers_message_is_registered_for_the_resident_and_unit_witho
     assert contact.caller_name == "张伟" and contact.caller_phone == "13812345678"
     assert contact.category == "household_repair"
     assert contact.case is not None and contact.case.number in answer
-    assert "手机号码" not in answer
+    assert "/r/wechat/bind/" not in answer
 
 
 def test_an_unbound_followers_message_names_no_resident(account, wx):
@@ -124,11 +146,11 @@ def test_an_unbound_followers_message_names_no_resident(account, wx):
     contact = Contact.objects.get()
     assert contact.resident is None and contact.unit is None
     assert contact.caller_name == "微信用户"
-    assert "手机号码" in answer
+    assert "/r/wechat/bind/" in answer
 
 
 def test_status_changes_of_a_bound_followers_case_are_pushed_by_the_worker_not_inline(world, account, wx):
-    bind(wx)
+    bind(world, wx)
     say(wx, "厨房水管漏水了")
     case = Case.objects.get()
     # Registration came through WeChat: its reply carried the number, nothing is pushed for it.
@@ -153,7 +175,7 @@ def test_status_changes_of_a_bound_followers_case_are_pushed_by_the_worker_not_i
 
 
 def test_a_case_registered_at_the_desk_for_a_bound_resident_is_pushed_as_registered(world, account, wx):
-    bind(wx)
+    bind(world, wx)
     case = world.register(content="楼上噪音扰民")
     push = TemplatePush.objects.get()
     assert push.case == case and push.status_text == "已登记受理"
@@ -164,7 +186,7 @@ def test_unbound_or_unsubscribed_followers_get_no_pushes(world, account, wx):
     case = Case.objects.get()
     services.resolve_case(case.accountable, case, resolution="已处理")
     assert not TemplatePush.objects.exists()
-    bind(wx)
+    bind(world, wx)
     Follower.objects.update(subscribed=False)
     world.register(content="楼上噪音扰民")
     assert not TemplatePush.objects.exists()
@@ -177,7 +199,7 @@ def test_a_failing_push_is_retried_later_then_given_up(world, account, wx, setti
         def send_template(self, *args, **kwargs):
             return PushResult(ok=False, error="errcode 43004 require subscribe")
 
-    bind(wx)
+    bind(world, wx)
     world.register(content="楼上噪音扰民")
     settings.SHOUWEN_WECHAT_BACKEND = f"{__name__}.Failing"
     globals()["Failing"] = Failing

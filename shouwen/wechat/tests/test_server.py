@@ -95,7 +95,7 @@ def test_a_text_message_becomes_a_contact_and_the_reply_carries_the_case_number(
     message = InboundMessage.objects.get()
     assert message.case == contact.case and message.reply == reply_text(response)
     # An unbound follower is told how to bind.
-    assert "手机号码" in reply_text(response)
+    assert "/r/wechat/bind/" in reply_text(response)
 
 
 def test_the_desk_person_rostered_now_registers_the_message(world, account, wx):
