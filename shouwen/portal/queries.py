@@ -81,9 +81,13 @@ _SHOWN: dict[str, tuple[str, bool]] = {
 
 def _line(case: Case, event: CaseEvent) -> Line | None:
     kind, data = event.kind, event.data or {}
-    if data.get("by_resident"):
-        title = _("回访") if kind == Kind.RETURN_VISIT else _("我补充的信息")
-        return Line(event.at, title, event.shown_text, mine=True)
+    if data.get("by_resident") and kind in (Kind.CONTACT, Kind.ATTACHMENT):
+        title = _("我申请撤销") if data.get("cancel_request") else _("我补充的信息")
+        if kind == Kind.ATTACHMENT:
+            title = _("我上传的照片")
+        return Line(event.at, title, str(data.get("words", "")), mine=True)
+    if data.get("by_resident") and kind == Kind.RETURN_VISIT:
+        return Line(event.at, _("我的评价"), event.shown_text, mine=True)
     if kind == Kind.REGISTERED:
         return Line(event.at, _("已受理，编号 %(number)s") % {"number": case.number})
     if kind in (Kind.HANDOVER_ACCEPTED, Kind.REASSIGNED):
