@@ -1,8 +1,8 @@
 """Every rule of the official-account entry: a follower's message becomes a contact, once, with a reply.
 
 - A text message opens a case through the intake services on channel 微信公众号, registered by the
-  estate's desk on duty (the service department's person rostered now; else its head; else its first
-  active member who may register), who becomes the first-contact responsible person.
+  estate's desk on duty (the same rule as the portal's reports), who becomes the first-contact
+  responsible person.
 - A follow-up from the same follower within ``SHOUWEN_WECHAT_FOLLOWUP_MINUTES`` of their last message
   that opened or joined a case still open joins that case as another contact (added information),
   not a new case: residents send a description, then a photo, then "it is the kitchen".
@@ -25,10 +25,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from shouwen.access.permissions import can
-from shouwen.access.roles import Cap
 from shouwen.cases.models import ACTIVE_STATUSES, Case, Category, Channel
-from shouwen.directory.models import Department, DepartmentKind, Estate, Staff
+from shouwen.directory.models import Estate, Staff
 from shouwen.wechat.backends import get_backend
 from shouwen.wechat.models import Follower, InboundMessage, MessageType, WechatAccount
 from shouwen.wechat.protocol import Message
@@ -45,32 +43,17 @@ def followup_window() -> timedelta:
 
 
 def desk_on_duty(estate: Estate) -> Staff | None:
-    """Return who registers the estate's WeChat messages now: the service desk's person on duty.
+    """Return who registers the estate's WeChat messages now: the desk on duty, as for portal reports.
 
-    The service department's rostered person on duty first; without a roster (or nobody on it now)
-    its head, then its first active member who may register contacts. None when the estate has none.
+    The rule is the portal's (``shouwen.portal.services.desk_owner``): the customer-service person
+    rostered now, else the department's head, else its front-desk clerks. None when there is nobody.
     """
-    from shouwen.cases.lib import _serves
-    from shouwen.duty.roster import on_duty
+    from shouwen.portal.services import desk_owner
 
-    desk = (
-        Department.objects.filter(estate=estate, kind=DepartmentKind.SERVICE).select_related("head").first()
-    )
-    if desk is None:
+    try:
+        return desk_owner(estate)
+    except ValidationError:
         return None
-
-    def fits(staff: Staff | None) -> bool:
-        return staff is not None and can(staff.user, Cap.CASE_REGISTER) and _serves(staff, estate)
-
-    for entry in on_duty(estate, department=desk):
-        if fits(entry.staff):
-            return entry.staff
-    if fits(desk.head):
-        return desk.head
-    for staff in Staff.objects.filter(department=desk, is_active=True, estates=estate).select_related("user"):
-        if fits(staff):
-            return staff
-    return None
 
 
 def classify_message(text: str, *, has_unit: bool) -> str:

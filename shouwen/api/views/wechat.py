@@ -35,7 +35,11 @@ class WechatAccountViewSet(ScopedReadOnlyViewSet):
     list=extend_schema(
         parameters=[
             OpenApiParameter("estate", OpenApiTypes.INT, description=gettext_lazy("只列出该小区的")),
-            OpenApiParameter("bound", OpenApiTypes.BOOL, description=gettext_lazy("只列出已绑定（true）或未绑定（false）的")),
+            OpenApiParameter(
+                "bound",
+                OpenApiTypes.BOOL,
+                description=gettext_lazy("只列出已绑定（true）或未绑定（false）的"),
+            ),
         ],
         description=gettext_lazy("公众号粉丝（OpenID 已遮挡）。"),
     ),
@@ -43,7 +47,9 @@ class WechatAccountViewSet(ScopedReadOnlyViewSet):
 class FollowerViewSet(ScopedReadOnlyViewSet):
     """The followers of the user's estates' accounts, openids masked."""
 
-    queryset = Follower.objects.select_related("account", "resident").order_by("account", "-last_message_at", "pk")
+    queryset = Follower.objects.select_related("account", "resident").order_by(
+        "account", "-last_message_at", "pk"
+    )
     serializer_class = FollowerSerializer
     read_cap = Cap.WECHAT_VIEW
 
