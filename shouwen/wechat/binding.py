@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shouwen.core.services import for_update
 from shouwen.directory.models import Resident
 from shouwen.wechat.models import Follower
 
@@ -66,7 +67,7 @@ def bind_hint(follower: Follower) -> str:
 @transaction.atomic
 def bind_follower(follower: Follower, resident: Resident) -> Follower:
     """Bind the follower to the signed-in resident of the account's estate."""
-    follower = Follower.objects.select_for_update().select_related("account").get(pk=follower.pk)
+    follower = for_update(Follower).select_related("account").get(pk=follower.pk)
     if resident.estate_id != follower.account.estate_id:
         raise PermissionDenied(_("该公众号不属于您登记的小区，不能绑定。"))
     follower.resident, follower.bound_at = resident, timezone.now()

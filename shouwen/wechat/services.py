@@ -24,9 +24,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shouwen.cases.models import ACTIVE_STATUSES, Case, Category, Channel
+from shouwen.core.i18n import stored
 from shouwen.directory.models import Estate, Staff
+from shouwen.notifications.services import notify
 from shouwen.wechat.backends import get_backend
 from shouwen.wechat.models import Follower, InboundMessage, MessageType, WechatAccount
 from shouwen.wechat.protocol import Message
@@ -206,11 +209,36 @@ def _register(
     )
     assert contact.case is not None
     record.contact, record.case = contact, contact.case
+    # Nobody at the desk typed it in: the new holder is told at once.
+    notify(
+        desk,
+        title=stored(
+            gettext_noop("微信公众号报事 %(number)s：%(summary)s"),
+            number=contact.case.number,
+            summary=contact.case.summary,
+        ),
+        body=content,
+        case=contact.case,
+    )
     return contact.case
 
 
-def _on_text(account: WechatAccount, follower: Follower, record: InboundMessage) -> str:
+def _join_case(desk: Staff, case: Case, record: InboundMessage, content: str) -> None:
+    """Add the message to the follower's open case as another contact and tell its holder."""
     from shouwen.cases import services as case_services
+
+    record.contact = case_services.record_visit(desk, case, channel=Channel.WECHAT, content=content)
+    record.case = case
+    if case.accountable is not None:
+        notify(
+            case.accountable,
+            title=stored(gettext_noop("住户通过微信公众号补充了 %(number)s 的信息"), number=case.number),
+            body=content,
+            case=case,
+        )
+
+
+def _on_text(account: WechatAccount, follower: Follower, record: InboundMessage) -> str:
     from shouwen.wechat.binding import bind_hint
 
     if not record.content.strip():
@@ -222,10 +250,7 @@ def _on_text(account: WechatAccount, follower: Follower, record: InboundMessage)
     try:
         with transaction.atomic():
             if case is not None:
-                record.contact = case_services.record_visit(
-                    desk, case, channel=Channel.WECHAT, content=record.content
-                )
-                record.case = case
+                _join_case(desk, case, record, record.content)
                 return _("已收到补充信息，已记入事项 %(number)s。") % {"number": case.number}
             case = _register(desk, account, follower, record, record.content)
     except (ValidationError, PermissionDenied) as exc:
@@ -244,7 +269,6 @@ def _registered_text(case: Case) -> str:
 
 
 def _on_image(account: WechatAccount, follower: Follower, record: InboundMessage) -> str:
-    from shouwen.cases import services as case_services
     from shouwen.wechat.binding import bind_hint
 
     desk = desk_on_duty(account.estate)
@@ -257,10 +281,7 @@ def _on_image(account: WechatAccount, follower: Follower, record: InboundMessage
             if case is None:
                 case = _register(desk, account, follower, record, _("（住户通过微信公众号发来图片）"))
             else:
-                record.contact = case_services.record_visit(
-                    desk, case, channel=Channel.WECHAT, content=_("（住户通过微信公众号补充了图片）")
-                )
-                record.case = case
+                _join_case(desk, case, record, _("（住户通过微信公众号补充了图片）"))
     except (ValidationError, PermissionDenied) as exc:
         logger.warning("WeChat image %s of %s not registered: %s", record.key, account.app_id, exc)
         record.contact = record.case = None

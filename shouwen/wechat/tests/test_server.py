@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from shouwen.cases.models import Attachment, Case, CaseEvent, Channel, Contact
+from shouwen.notifications.models import Notification
 from shouwen.wechat.models import Follower, InboundMessage
 from shouwen.wechat.services import desk_on_duty
 from shouwen.wechat.tests.helpers import (
@@ -92,6 +93,9 @@ def test_a_text_message_becomes_a_contact_and_the_reply_carries_the_case_number(
     # The desk on duty registered it and holds it (no roster: the service department's head).
     assert contact.registered_by == world.supervisor == contact.case.accountable
     assert contact.case.events.filter(kind=CaseEvent.Kind.REGISTERED).count() == 1
+    # Nobody typed it in at the desk: the holder is told.
+    told = Notification.objects.get(recipient=world.supervisor, case=contact.case)
+    assert "微信公众号报事" in told.title and contact.case.number in told.title
     message = InboundMessage.objects.get()
     assert message.case == contact.case and message.reply == reply_text(response)
     # An unbound follower is told how to bind.
@@ -133,6 +137,7 @@ def test_a_follow_up_within_the_window_joins_the_open_case(account, wx, settings
     assert case.contacts.count() == 2
     assert case.events.filter(kind=CaseEvent.Kind.CONTACT, text="是3栋2单元12楼").exists()
     assert reply_text(first) != reply_text(second)
+    assert Notification.objects.filter(case=case, title__contains="补充").count() == 1
 
 
 def test_a_message_after_the_window_or_after_the_case_closed_opens_a_new_case(account, wx, world):
