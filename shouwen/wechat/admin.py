@@ -14,7 +14,7 @@ from shouwen.wechat.models import Follower, InboundMessage, TemplatePush, Wechat
 SECRETS = ("token", "app_secret")
 
 
-class WechatAccountForm(forms.ModelForm):  # type: ignore[type-arg]
+class WechatAccountForm(forms.ModelForm):
     """Secrets are typed in and kept; left empty, the stored one stays."""
 
     token = forms.CharField(
@@ -43,7 +43,7 @@ class WechatAccountForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(WechatAccount)
-class WechatAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WechatAccountAdmin(admin.ModelAdmin):
     form = WechatAccountForm
     list_display = ("name", "estate", "app_id", "active")
 
@@ -51,7 +51,7 @@ class WechatAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class _ReadOnly(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -13,7 +13,7 @@ The template's fields are WeChat's usual ``first``, ``keyword1`` (case number), 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F
@@ -82,7 +82,7 @@ def on_case_event(event: CaseEvent) -> int:
     return made
 
 
-def deliver_pushes(now: timezone.datetime | None = None) -> dict[str, int]:
+def deliver_pushes(now: datetime | None = None) -> dict[str, int]:
     """Send the pending pushes whose time has come; retry failures with a growing wait."""
     now = now or timezone.now()
     counts = {"sent": 0, "retry": 0, "failed": 0}

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -94,7 +94,7 @@ def receive_message(account: WechatAccount, message: Message) -> str:
         return stored
 
 
-def _follower(account: WechatAccount, openid: str, now: timezone.datetime) -> Follower:
+def _follower(account: WechatAccount, openid: str, now: datetime) -> Follower:
     follower, created = Follower.objects.get_or_create(
         account=account, openid=openid, defaults={"first_seen_at": now, "subscribed_at": now}
     )
@@ -136,7 +136,7 @@ def _receive(account: WechatAccount, message: Message, key: str) -> str:
     return reply
 
 
-def _on_event(account: WechatAccount, follower: Follower, message: Message, now: timezone.datetime) -> str:
+def _on_event(account: WechatAccount, follower: Follower, message: Message, now: datetime) -> str:
     from shouwen.wechat.binding import bind_hint
 
     if message.event == "subscribe":
@@ -156,7 +156,7 @@ def _join(*parts: str) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def open_case_of(follower: Follower, now: timezone.datetime | None = None) -> Case | None:
+def open_case_of(follower: Follower, now: datetime | None = None) -> Case | None:
     """Return the follower's case a new message joins: opened or joined within the window and still open."""
     now = now or timezone.now()
     last = (
