@@ -78,7 +78,7 @@ def message_key(message: Message) -> str:
 def receive_message(account: WechatAccount, message: Message) -> str:
     """Record a message WeChat delivered and act on it once; return the reply text ("" for none)."""
     key = message_key(message)
-    stored = InboundMessage.objects.filter(account=account, key=key).values_list("reply", flat=True).first()
+    stored = stored_reply(account, key)
     if stored is not None:
         return stored
     try:
@@ -86,12 +86,15 @@ def receive_message(account: WechatAccount, message: Message) -> str:
             return _receive(account, message, key)
     except IntegrityError:
         # A retry that came while the first delivery was being handled: the first one answers.
-        stored = (
-            InboundMessage.objects.filter(account=account, key=key).values_list("reply", flat=True).first()
-        )
+        stored = stored_reply(account, key)
         if stored is None:
             raise
         return stored
+
+
+def stored_reply(account: WechatAccount, key: str) -> str | None:
+    """Return the reply already given to the message with this key, None when it is new."""
+    return InboundMessage.objects.filter(account=account, key=key).values_list("reply", flat=True).first()
 
 
 def _follower(account: WechatAccount, openid: str, now: datetime) -> Follower:

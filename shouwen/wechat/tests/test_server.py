@@ -224,3 +224,53 @@ def test_the_token_from_the_environment_wins_over_the_stored_one(account, wx, mo
     assert wx.get(f"/wechat/in/{APP_ID}/?{query(echostr='1')}").status_code == 403
     assert wx.get(f"/wechat/in/{APP_ID}/?{query('FromTheEnvironment1', echostr='1')}").status_code == 200
     assert TOKEN != "FromTheEnvironment1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_of_one_message_at_the_same_moment_register_it_once(monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    from shouwen.core.testing import make_world
+    from shouwen.wechat import services
+    from shouwen.wechat.protocol import parse_message
+
+    world = make_world()
+    reset_backend()
+    account = make_account(world)
+    message = parse_message(text_xml("电梯困人了，快来人", "6054768590064713799").encode())
+    # Both deliveries find no stored reply before either has registered anything: the race.
+    barrier = threading.Barrier(2, timeout=20)
+    looked_up = services.stored_reply
+    first_lookups: set[int] = set()
+
+    def lookup_then_wait(acct, key):
+        found = looked_up(acct, key)
+        me = threading.get_ident()
+        if me not in first_lookups:
+            first_lookups.add(me)
+            barrier.wait()
+        return found
+
+    monkeypatch.setattr(services, "stored_reply", lookup_then_wait)
+    replies: list[str] = []
+    errors: list[BaseException] = []
+
+    def deliver() -> None:
+        try:
+            replies.append(services.receive_message(account, message))
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert Contact.objects.count() == 1 and InboundMessage.objects.count() == 1
+    number = Case.objects.get().number
+    assert len(replies) == 2 and all(number in r for r in replies)
