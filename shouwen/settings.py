@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "shouwen.rounds",
     "shouwen.mailbox",
     "shouwen.portal",
+    "shouwen.wechat",
     "shouwen.api",
     "shouwen.development",
 ]
@@ -252,6 +253,15 @@ SHOUWEN_PDF_FONT = envstr("SHOUWEN_PDF_FONT", "")
 SHOUWEN_SMS_BACKEND = envstr("SHOUWEN_SMS_BACKEND", "shouwen.core.sms.LogSmsBackend")
 # Receipts texted to a resident about one case within 24 hours (a mistaken or malicious resend loop
 # must not flood a resident's phone or the company's SMS bill).
+# WeChat official accounts: template messages out and media in go through this backend (the default
+# writes to the log; name a client of WeChat's API to send for real).
+SHOUWEN_WECHAT_BACKEND = envstr("SHOUWEN_WECHAT_BACKEND", "shouwen.wechat.backends.LogWechatBackend")
+# A WeChat request whose timestamp is further than this from now is refused (a replayed request).
+SHOUWEN_WECHAT_REPLAY_SECONDS = envint("SHOUWEN_WECHAT_REPLAY_SECONDS", 300, minimum=30)
+# A follower's message within this many minutes of their last one joins that case if still open.
+SHOUWEN_WECHAT_FOLLOWUP_MINUTES = envint("SHOUWEN_WECHAT_FOLLOWUP_MINUTES", 30, minimum=1)
+# How many hours the link that binds a follower to a resident (sent in the account's reply) stays valid.
+SHOUWEN_WECHAT_BIND_HOURS = envint("SHOUWEN_WECHAT_BIND_HOURS", 24, minimum=1)
 SHOUWEN_SMS_PER_CASE_PER_DAY = envint("SHOUWEN_SMS_PER_CASE_PER_DAY", 3, minimum=1)
 # Quiet hours for staff e-mail and SMS, local time "HH:MM-HH:MM" ("" for none): non-urgent messages
 # wait until they end, urgent (safety) ones go out at once. Parsed here so a typo stops start-up.

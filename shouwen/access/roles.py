@@ -50,6 +50,9 @@ class Cap:
     DUTY_MANAGE = "duty.manage"  # edit the roster of a week, the shifts' times and the equipment checklist
     HOMEVISIT_WORK = "homevisit.work"  # see one's home-visit plan (走访计划) and record home visits
     HOMEVISIT_MANAGE = "homevisit.manage"  # assign visit areas and read every assistant's coverage
+    WECHAT_VIEW = (
+        "wechat.view"  # the official accounts' followers, openids masked (the configuration: ADMIN_SITE)
+    )
     SUMMARY_WRITE = "summary.write"  # edit and submit the estate's monthly summary and next month's plan
 
 
@@ -89,6 +92,7 @@ _MANAGE = _DISPATCH | {
     Cap.HOMEVISIT_WORK,
     Cap.HOMEVISIT_MANAGE,
     Cap.SUMMARY_WRITE,
+    Cap.WECHAT_VIEW,
 }
 
 ROLES: dict[str, Role] = {

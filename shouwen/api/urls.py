@@ -15,6 +15,7 @@ from shouwen.api.views import (
     notifications,
     reports,
     rounds,
+    wechat,
     workorders,
 )
 from shouwen.api.views.escalations import EscalationViewSet
@@ -50,6 +51,8 @@ router.register("duty/roster", duty.RosterEntryViewSet, basename="roster-entry")
 router.register("duty/handover-sheets", duty.HandoverSheetViewSet, basename="handover-sheet")
 router.register("duty/night-log", duty.NightLogEntryViewSet, basename="night-log-entry")
 router.register("mail-messages", MailMessageViewSet, basename="mail-message")
+router.register("wechat/accounts", wechat.WechatAccountViewSet, basename="wechat-account")
+router.register("wechat/followers", wechat.FollowerViewSet, basename="wechat-follower")
 
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}

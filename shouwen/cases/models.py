@@ -27,6 +27,7 @@ class Channel(models.TextChoices):
     WEB = "web", _("网站/手机")
     PATROL = "patrol", _("巡视发现")
     NIGHT_LOG = "night_log", _("夜间值班记录")
+    WECHAT = "wechat", _("微信公众号")
 
 
 class Category(models.TextChoices):

@@ -22,6 +22,7 @@ PUBLIC_PREFIXES = (
     "/i18n/",
     "/api/",
     "/favicon.ico",
+    "/wechat/in/",  # WeChat's servers: every request is signed instead (shouwen.wechat.views)
     "/r/",
 )
 

@@ -31,6 +31,8 @@ IDEMPOTENT_TASKS = (
     "shouwen.notifications.tasks.nightly_upkeep_task",
     "shouwen.reports.tasks.remind_monthly_summaries_task",
     "shouwen.sla.tasks.recompute_policy_task",
+    "shouwen.mailbox.tasks.poll_mailboxes_task",
+    "shouwen.wechat.tasks.push_templates_task",
 )
 # A job whose worker died this many times is left in the failed registry (it may be what kills them).
 MAX_REQUEUES = 5

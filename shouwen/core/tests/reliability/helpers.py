@@ -154,6 +154,7 @@ def populate(world: World) -> Samples:
         _work_order(world, clerk, estate, resident, unit, samples)
         _patrol_report(world, estate)
         _duty(world, estate, clerk)
+        _wechat(estate, resident)
     for code in PERSONAS:
         notify(world.staff[code], title="请查看本周排班", email=False)
     _home_visits_and_summaries(world)
@@ -240,6 +241,19 @@ def _duty(world: World, estate: Estate, clerk: Staff) -> None:
     entry = duty.add_roster_entry(admin, estate=estate, day=timezone.localdate(), kind="day", staff=clerk)
     duty.create_sheet(clerk, incoming=admin, estate=estate, entry=entry, notes="电梯按钮一事今晚须回电")
     duty.record_night_entry(clerk, estate=estate, content="楼下车库门打不开", caller_name="陈先生")
+
+
+def _wechat(estate: Estate, resident: Any) -> None:
+    """Give the estate an official account with a follower bound to the resident."""
+    from shouwen.wechat.models import Follower, WechatAccount
+
+    account = WechatAccount.objects.create(
+        estate=estate,
+        name=f"{estate.name}物业",
+        app_id=f"wx{estate.code.lower()}0000000001",
+        token="MatrixToken1",
+    )
+    Follower.objects.create(account=account, openid=f"o{estate.code}Follower000000000001", resident=resident)
 
 
 def rows_in(model: type[Model], estate: Estate) -> Any:

@@ -2,8 +2,8 @@
 
 The queue's own worker runs in the main thread (its SIGTERM/SIGINT handling needs it): django-tasks-db's
 ``db_worker`` by default, RQ's ``rqworker`` with ``SHOUWEN_TASKS_BACKEND=rq``. A scheduler thread
-queues ``deliver_notifications_task`` every interval, queues each periodic job's task (the deadline
-sweep, the monthly-summary reminder, the nightly upkeep) whenever its current period has not run yet,
+queues the deliveries (``DELIVERY_TASKS``) every interval, queues each periodic job's task (the deadline
+sweep, the monthly-summary reminder, the nightly upkeep, the mailbox poll) whenever its current period has not run yet,
 and runs the reaper that queues again what killed workers left behind. Every periodic job claims its
 period's lease row before it runs (``shouwen.notifications.periodic``), so it runs once per period
 however many workers ask; every task is idempotent, so several workers, or cron with ``--once``, are harmless.
@@ -36,6 +36,7 @@ from shouwen.notifications.periodic import (
 from shouwen.notifications.queues import is_waiting
 from shouwen.notifications.tasks import deliver_notifications_task, nightly_upkeep_task, sweep_deadlines_task
 from shouwen.reports.tasks import remind_monthly_summaries_task
+from shouwen.wechat.tasks import push_templates_task
 
 logger = logging.getLogger("shouwen.worker")
 
@@ -46,6 +47,8 @@ PERIODIC_TASKS: tuple[tuple[PeriodicJob, Task[Any, Any]], ...] = (
     (UPKEEP, nightly_upkeep_task),
     (MAIL_POLL, poll_mailboxes_task),
 )
+# Shared deliveries, queued every interval: several workers run them side by side, each row claimed by one.
+DELIVERY_TASKS: tuple[Task[Any, Any], ...] = (deliver_notifications_task, push_templates_task)
 # The scheduler looks at least this often whether a period has opened, so none is skipped.
 SWEEP_POLL_SECONDS = 5.0
 
@@ -60,7 +63,8 @@ def enqueue_periodic(*, deliveries: bool = True, now: Any = None) -> int:
     queued = 0
     due: list[Task[Any, Any]] = [t for job, t in PERIODIC_TASKS if job.is_open(now)]
     if deliveries:
-        due.insert(1 if due and due[0] is sweep_deadlines_task else 0, deliver_notifications_task)
+        at = 1 if due and due[0] is sweep_deadlines_task else 0
+        due[at:at] = DELIVERY_TASKS
     for t in due:
         if is_waiting(t):
             continue
