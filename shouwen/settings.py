@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "shouwen.homevisits",
     "shouwen.reports",
     "shouwen.rounds",
+    "shouwen.notices",
     "shouwen.api",
     "shouwen.development",
 ]
@@ -251,6 +252,11 @@ SHOUWEN_SMS_BACKEND = envstr("SHOUWEN_SMS_BACKEND", "shouwen.core.sms.LogSmsBack
 # Receipts texted to a resident about one case within 24 hours (a mistaken or malicious resend loop
 # must not flood a resident's phone or the company's SMS bill).
 SHOUWEN_SMS_PER_CASE_PER_DAY = envint("SHOUWEN_SMS_PER_CASE_PER_DAY", 3, minimum=1)
+# A notice's text messages go out at most this many a minute across all workers (the gateway's rate
+# and the company's bill); the rest follow in the next minutes. They also wait for the end of quiet hours.
+SHOUWEN_NOTICE_SMS_PER_MINUTE = envint("SHOUWEN_NOTICE_SMS_PER_MINUTE", 60, minimum=1)
+# The longest text message of a notice, signature and link included (a long SMS of several parts).
+SHOUWEN_NOTICE_SMS_MAX_CHARS = envint("SHOUWEN_NOTICE_SMS_MAX_CHARS", 300, minimum=70)
 # Quiet hours for staff e-mail and SMS, local time "HH:MM-HH:MM" ("" for none): non-urgent messages
 # wait until they end, urgent (safety) ones go out at once. Parsed here so a typo stops start-up.
 SHOUWEN_QUIET_HOURS = envstr("SHOUWEN_QUIET_HOURS", "22:00-07:00")

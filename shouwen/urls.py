@@ -20,6 +20,8 @@ urlpatterns = [
     path("visits/", include("shouwen.homevisits.urls")),
     path("sla/", include("shouwen.sla.urls")),
     path("duty/", include("shouwen.duty.urls")),
+    path("notices/", include("shouwen.notices.urls")),
+    path("r/notices/", include("shouwen.notices.urls_portal")),
     path("workorders/", include("shouwen.workorders.urls")),
     path("m/", include("shouwen.workorders.urls_mobile")),
     path("", include("shouwen.reports.urls")),

@@ -21,6 +21,8 @@ PUBLIC_PREFIXES = (
     "/i18n/",
     "/api/",
     "/favicon.ico",
+    # The signed link of a notice's text message: the signature is the resident's key.
+    "/r/notices/s/",
 )
 
 

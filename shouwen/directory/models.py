@@ -198,6 +198,8 @@ class Resident(models.Model):
     name = models.CharField(_("姓名/单位名称"), max_length=100, db_index=True)
     id_number = models.CharField(_("证件号码"), max_length=30, blank=True, default="")
     notes = models.TextField(_("备注"), blank=True, default="")
+    # The resident asked not to receive notices by text message (通知短信); receipts of their own matters still go.
+    notice_sms_opt_out = models.BooleanField(_("不接收通知短信"), default=False)
     created_at = models.DateTimeField(_("建档时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
     history = _history(excluded_fields=["updated_at"])
