@@ -27,15 +27,18 @@ def deliver_notifications_task() -> dict[str, int]:
 
 @task()
 def sweep_deadlines_task() -> dict[str, int]:
-    """Escalate the case deadlines that have come due and alert on shift handovers not accepted in time.
+    """Escalate the case deadlines that have come due, alert on shift handovers not accepted in time and
+    remind supervisors of bulletin boards not renewed for two weeks.
 
-    Once per minute across all workers: the worker that wins the period's lease does both.
+    Once per minute across all workers: the worker that wins the period's lease does all three.
     """
-    # Imported here: the SLA and duty apps depend on this one (they call notify), not the other way round.
+    # Imported here: the SLA, duty and notices apps depend on this one (they call notify), not the other way round.
     from shouwen.duty.services import sweep_unaccepted_sheets
+    from shouwen.notices.services import remind_stale_boards
     from shouwen.sla.sweep import sweep_deadlines_once
 
     result = sweep_deadlines_once()
     if result.get("ran"):
         result.update(sweep_unaccepted_sheets())
+        result.update(remind_stale_boards())
     return result

@@ -26,13 +26,20 @@ from shouwen.accounts.throttle import prune_counters
 from shouwen.core.leases import period_start
 from shouwen.core.maintenance import has_statistics, refresh_statistics
 from shouwen.core.models import Lease
+from shouwen.notices.tasks import deliver_notice_sms_task
 from shouwen.notifications.tasks import deliver_notifications_task, sweep_deadlines_task
 from shouwen.reports.tasks import remind_monthly_summaries_task
 
 logger = logging.getLogger("shouwen.worker")
 
 # The monthly-summary reminder runs with the deliveries; it sends each reminder once (a row per month).
-PERIODIC_TASKS = (sweep_deadlines_task, deliver_notifications_task, remind_monthly_summaries_task)
+# The notices' text messages too: each number once per notice, at most the minute's rate (its own lease).
+PERIODIC_TASKS = (
+    sweep_deadlines_task,
+    deliver_notifications_task,
+    remind_monthly_summaries_task,
+    deliver_notice_sms_task,
+)
 # Finished task rows are kept this many days for looking into problems, then pruned once a day.
 KEEP_RESULTS_DAYS = 7
 # Nightly upkeep (pruning, SQLite planner statistics) runs at the first round after this local hour.
