@@ -28,6 +28,7 @@ urlpatterns = [
     path("r/", include("shouwen.portal.urls")),
     path("resident-portal/", include("shouwen.portal.urls_staff")),
     path("api/v1/", include("shouwen.api.urls")),
+    path("api/portal/v1/notices/", include("shouwen.notices.api_portal_urls")),
     path("api/portal/v1/", include("shouwen.portal.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

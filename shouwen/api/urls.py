@@ -12,6 +12,7 @@ from shouwen.api.views import (
     duty,
     followups,
     homevisits,
+    notices,
     notifications,
     reports,
     rounds,
@@ -48,6 +49,9 @@ router.register("patrol-reports", rounds.PatrolReportViewSet, basename="patrol-r
 router.register("duty/roster", duty.RosterEntryViewSet, basename="roster-entry")
 router.register("duty/handover-sheets", duty.HandoverSheetViewSet, basename="handover-sheet")
 router.register("duty/night-log", duty.NightLogEntryViewSet, basename="night-log-entry")
+# Before "notices": the detail route notices/<pk>/ would otherwise catch "board-renewals".
+router.register("notices/board-renewals", notices.BoardRenewalViewSet, basename="board-renewal")
+router.register("notices", notices.NoticeViewSet, basename="notice")
 
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}
@@ -68,6 +72,7 @@ urlpatterns = [
     path("reports/dashboard/", reports.DashboardAPIView.as_view(), name="report-dashboard"),
     path("reports/assessment/", reports.AssessmentAPIView.as_view(), name="report-assessment"),
     path("morning-review/", rounds.MorningReviewAPIView.as_view(), name="morning-review"),
+    path("notices/sms-opt-out/", notices.SmsOptOutAPIView.as_view(), name="notice-sms-opt-out"),
     path("schema/", SpectacularAPIView.as_view(**_staff_only), name="schema"),
     path(
         "docs/",

@@ -82,6 +82,8 @@ class Notice(models.Model):
     )
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     withdraw_reason = models.CharField(_("撤回原因"), max_length=200, blank=True, default="")
+    # The API client's Idempotency-Key of the request that wrote the draft: sent twice, one draft.
+    idempotency_key = models.CharField(max_length=100, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("通知公告")
@@ -92,7 +94,12 @@ class Notice(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
                 name="notice_validity_ordered",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="notice_idempotency_key",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -248,12 +248,21 @@ def _snapshot(notice: Notice) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_draft(staff: Staff, estate: Estate, data: NoticeInput, *, now: datetime | None = None) -> Notice:
-    """Write a new draft notice of the estate."""
+def create_draft(
+    staff: Staff, estate: Estate, data: NoticeInput, *, now: datetime | None = None, idempotency_key: str = ""
+) -> Notice:
+    """Write a new draft notice of the estate; the same Idempotency-Key again returns the first draft."""
     _refuse_unless(staff, Cap.NOTICE_WRITE, estate.pk, _("您不能为该小区拟写通知。"))
+    key = idempotency_key.strip()[:100]
+    if key:
+        earlier = Notice.objects.filter(created_by=staff, idempotency_key=key).first()
+        if earlier is not None:
+            return earlier
     _check_input(estate, data)
     now = now or timezone.now()
-    notice = Notice(estate=estate, created_by=staff, created_at=now, updated_by=staff, updated_at=now)
+    notice = Notice(
+        estate=estate, created_by=staff, created_at=now, updated_by=staff, updated_at=now, idempotency_key=key
+    )
     _apply(notice, data)
     notice.save()
     _set_audience(notice, data)
@@ -482,6 +491,15 @@ def is_read_by(notice: Notice, resident: Resident) -> bool:
     return NoticeHousehold.objects.filter(
         notice=notice, unit_id__in=resident_units(resident), read_at__isnull=False
     ).exists()
+
+
+def read_ids(notices: Iterable[Notice], resident: Resident) -> set[int]:
+    """The ids of the notices one of the resident's households has read."""
+    return set(
+        NoticeHousehold.objects.filter(
+            notice__in=list(notices), unit_id__in=resident_units(resident), read_at__isnull=False
+        ).values_list("notice_id", flat=True)
+    )
 
 
 def open_link(token: str, *, now: datetime | None = None) -> tuple[Notice, NoticeSms]:
