@@ -154,6 +154,7 @@ def populate(world: World) -> Samples:
         _work_order(world, clerk, estate, resident, unit, samples)
         _patrol_report(world, estate)
         _duty(world, estate, clerk)
+        _notices(world, estate, resident)
     for code in PERSONAS:
         notify(world.staff[code], title="请查看本周排班", email=False)
     _home_visits_and_summaries(world)
@@ -240,6 +241,24 @@ def _duty(world: World, estate: Estate, clerk: Staff) -> None:
     entry = duty.add_roster_entry(admin, estate=estate, day=timezone.localdate(), kind="day", staff=clerk)
     duty.create_sheet(clerk, incoming=admin, estate=estate, entry=entry, notes="电梯按钮一事今晚须回电")
     duty.record_night_entry(clerk, estate=estate, content="楼下车库门打不开", caller_name="陈先生")
+
+
+def _notices(world: World, estate: Estate, resident: Any) -> None:
+    """Publish a notice with an attachment (read by the resident), keep a draft, record the board's renewal."""
+    from django.utils import timezone
+
+    from shouwen.notices import services as notices
+
+    admin = world.staff["admin"]
+    text = notices.NoticeInput(
+        title="停水通知", body="明日 9:00–17:00 停水，请提前储水。", valid_from=timezone.localdate()
+    )
+    notice = notices.create_draft(admin, estate, text)
+    notices.add_attachment(admin, notice, SimpleUploadedFile("停水.png", PNG, content_type="image/png"))
+    notices.publish(admin, notice)
+    notices.mark_read(notice, resident)
+    notices.create_draft(admin, estate, text)
+    notices.renew_board(admin, estate, note="停水通知", notices=[notice])
 
 
 def rows_in(model: type[Model], estate: Estate) -> Any:
