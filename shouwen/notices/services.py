@@ -649,6 +649,15 @@ def _after_failure(message: NoticeSms, error: str, now: datetime) -> str:
     return SmsStatus.RETRYING
 
 
+def _mark_sent(pk: int, reference: str) -> None:
+    retry_on_lock(
+        lambda: NoticeSms.objects.filter(pk=pk).update(
+            status=SmsStatus.SENT, sent_at=timezone.now(), reference=reference[:100]
+        ),
+        what="record a notice message",
+    )
+
+
 def deliver_notice_sms(now: datetime | None = None) -> dict[str, int]:
     """Send the notices' text messages whose time has come, at most the minute's rate; return the counts."""
     from shouwen.notifications.services import quiet_hours_end
@@ -690,12 +699,7 @@ def deliver_notice_sms(now: datetime | None = None) -> dict[str, int]:
             logger.warning("notice SMS %s to %s failed (%s): %s", pk, message.phone, outcome, exc)
             counts["sms_failed" if outcome == SmsStatus.FAILED else "sms_retrying"] += 1
             continue
-        retry_on_lock(
-            lambda pk=pk, ref=result.reference: NoticeSms.objects.filter(pk=pk).update(
-                status=SmsStatus.SENT, sent_at=timezone.now(), reference=ref[:100]
-            ),
-            what="record a notice message",
-        )
+        _mark_sent(pk, result.reference)
         counts["sms_sent"] += 1
     return counts
 

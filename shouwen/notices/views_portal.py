@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -51,14 +51,14 @@ def notice_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @auth.resident_required
-def notice_file(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+def notice_file(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     """An attachment of one of the resident's notices."""
     resident: Resident = request.resident  # type: ignore[attr-defined]
     notice = _mine(resident, pk)
     attachment = notice.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404(_("没有该附件。"))
-    return attachment_response(attachment)
+    return attachment_response(attachment)  # type: ignore[return-value]  # a streamed file
 
 
 @require_POST

@@ -133,7 +133,7 @@ class UnreadHouseholdSerializer(serializers.Serializer):
     """A household that has not read the notice: its home and residents to phone."""
 
     unit = serializers.IntegerField(source="household.unit_id")
-    label = serializers.CharField()
+    home = serializers.CharField(source="label", help_text=gettext_lazy("房屋，例如 3栋2单元1502"))
     residents = UnreadResidentSerializer(many=True)
     sms = serializers.SerializerMethodField(help_text=gettext_lazy("本户短信的状态"))
 

@@ -204,7 +204,7 @@ def test_staff_api_writes_publishes_counts_and_withdraws(town, api_for):
     assert boss.post(f"/api/v1/notices/{pk}/publish/").status_code == 409
     services.mark_read(Notice.objects.get(pk=pk), world.residents["owner"])
     unread = boss.get(f"/api/v1/notices/{pk}/unread-households/").json()
-    assert [(u["label"], u["residents"][0]["phones"]) for u in unread] == [("3栋1单元0801", ["139****1111"])]
+    assert [(u["home"], u["residents"][0]["phones"]) for u in unread] == [("3栋1单元0801", ["139****1111"])]
     too_long = clerk.post("/api/v1/notices/", {**body, "sms_text": "停" * 290}, format="json")
     assert too_long.status_code == 400 and "超过上限" in too_long.json()["sms_text"][0]
     foreign = clerk.post(
