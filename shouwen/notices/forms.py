@@ -62,11 +62,13 @@ class NoticeForm(forms.Form):
         help_text=_("楼栋-单元-房号，多户用空格分开，例如 3-2-1502 3-1-0801"),
         widget=forms.TextInput(attrs={"placeholder": "3-2-1502 3-1-0801"}),
     )
-    valid_from = forms.DateField(label=_("有效期自"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(
+        label=_("有效期自"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     valid_until = forms.DateField(
         label=_("有效期至"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text=_("不填表示长期有效"),
     )
     sms = forms.BooleanField(label=_("同时发送短信（不接收通知短信的住户除外）"), required=False)
