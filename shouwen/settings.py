@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "shouwen.reports",
     "shouwen.rounds",
     "shouwen.mailbox",
+    "shouwen.notices",
     "shouwen.portal",
     "shouwen.wechat",
     "shouwen.api",
@@ -263,6 +264,11 @@ SHOUWEN_WECHAT_FOLLOWUP_MINUTES = envint("SHOUWEN_WECHAT_FOLLOWUP_MINUTES", 30, 
 # How many hours the link that binds a follower to a resident (sent in the account's reply) stays valid.
 SHOUWEN_WECHAT_BIND_HOURS = envint("SHOUWEN_WECHAT_BIND_HOURS", 24, minimum=1)
 SHOUWEN_SMS_PER_CASE_PER_DAY = envint("SHOUWEN_SMS_PER_CASE_PER_DAY", 3, minimum=1)
+# A notice's text messages go out at most this many a minute across all workers (the gateway's rate
+# and the company's bill); the rest follow in the next minutes. They also wait for the end of quiet hours.
+SHOUWEN_NOTICE_SMS_PER_MINUTE = envint("SHOUWEN_NOTICE_SMS_PER_MINUTE", 60, minimum=1)
+# The longest text message of a notice, signature and link included (a long SMS of several parts).
+SHOUWEN_NOTICE_SMS_MAX_CHARS = envint("SHOUWEN_NOTICE_SMS_MAX_CHARS", 300, minimum=70)
 # Quiet hours for staff e-mail and SMS, local time "HH:MM-HH:MM" ("" for none): non-urgent messages
 # wait until they end, urgent (safety) ones go out at once. Parsed here so a typo stops start-up.
 SHOUWEN_QUIET_HOURS = envstr("SHOUWEN_QUIET_HOURS", "22:00-07:00")

@@ -54,6 +54,12 @@ class Cap:
         "wechat.view"  # the official accounts' followers, openids masked (the configuration: ADMIN_SITE)
     )
     SUMMARY_WRITE = "summary.write"  # edit and submit the estate's monthly summary and next month's plan
+    # Read the estate's notices (通知公告) with their read counts, to answer residents who ask about one.
+    NOTICE_VIEW = "notice.view"
+    # Draft and edit notices, attach files, record the bulletin board's renewal (001 客服管理员 五、六).
+    NOTICE_WRITE = "notice.write"
+    # Publish and withdraw notices, with their text messages (001 客服主管 九: 社区宣传工作).
+    NOTICE_PUBLISH = "notice.publish"
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ _ALL_VIEW = {
     Cap.WORKORDER_VIEW,
     Cap.DUTY_VIEW,  # everyone reads the roster; at least one person is always on duty (001 值班制度 六)
 }
-_DESK = _ALL_VIEW | {Cap.PERSONAL_REVEAL}
+_DESK = _ALL_VIEW | {Cap.PERSONAL_REVEAL, Cap.NOTICE_VIEW}
 # The service desk opens work orders (001 报修接待 ②③); the finance clerk only reads them.
 _DISPATCH = _DESK | {Cap.WORKORDER_MANAGE}
 _MANAGE = _DISPATCH | {
@@ -93,13 +99,17 @@ _MANAGE = _DISPATCH | {
     Cap.HOMEVISIT_MANAGE,
     Cap.SUMMARY_WRITE,
     Cap.WECHAT_VIEW,
+    Cap.NOTICE_WRITE,
+    Cap.NOTICE_PUBLISH,
 }
 
 ROLES: dict[str, Role] = {
     r.code: r
     for r in (
         # Return visits are the service centre's work (001 走回访), not the fee clerk's, who shares _DESK.
-        Role("front_desk", _("前台文员"), False, frozenset(_DISPATCH | {Cap.FOLLOWUP_VISIT})),
+        Role(
+            "front_desk", _("前台文员"), False, frozenset(_DISPATCH | {Cap.FOLLOWUP_VISIT, Cap.NOTICE_WRITE})
+        ),
         Role(
             "cs_assistant",
             _("客服助理"),
@@ -107,7 +117,14 @@ ROLES: dict[str, Role] = {
             # The assistant patrols (001 客服管理员 四) and visits the households of an area, 4–5 a day
             # (000 篇2 九 3).
             frozenset(
-                _DISPATCH | {Cap.DIRECTORY_EDIT, Cap.FOLLOWUP_VISIT, Cap.PATROL_REPORT, Cap.HOMEVISIT_WORK}
+                _DISPATCH
+                | {
+                    Cap.DIRECTORY_EDIT,
+                    Cap.FOLLOWUP_VISIT,
+                    Cap.PATROL_REPORT,
+                    Cap.HOMEVISIT_WORK,
+                    Cap.NOTICE_WRITE,  # drafts notices and keeps the board (001 客服管理员 五、六)
+                }
             ),
         ),
         Role("cs_supervisor", _("客服主管"), False, frozenset(_MANAGE)),

@@ -12,6 +12,7 @@ from shouwen.api.views import (
     duty,
     followups,
     homevisits,
+    notices,
     notifications,
     reports,
     rounds,
@@ -53,6 +54,9 @@ router.register("duty/night-log", duty.NightLogEntryViewSet, basename="night-log
 router.register("mail-messages", MailMessageViewSet, basename="mail-message")
 router.register("wechat/accounts", wechat.WechatAccountViewSet, basename="wechat-account")
 router.register("wechat/followers", wechat.FollowerViewSet, basename="wechat-follower")
+# Before "notices": the detail route notices/<pk>/ would otherwise catch "board-renewals".
+router.register("notices/board-renewals", notices.BoardRenewalViewSet, basename="board-renewal")
+router.register("notices", notices.NoticeViewSet, basename="notice")
 
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}
@@ -73,6 +77,7 @@ urlpatterns = [
     path("reports/dashboard/", reports.DashboardAPIView.as_view(), name="report-dashboard"),
     path("reports/assessment/", reports.AssessmentAPIView.as_view(), name="report-assessment"),
     path("morning-review/", rounds.MorningReviewAPIView.as_view(), name="morning-review"),
+    path("notices/sms-opt-out/", notices.SmsOptOutAPIView.as_view(), name="notice-sms-opt-out"),
     path("schema/", SpectacularAPIView.as_view(**_staff_only), name="schema"),
     path(
         "docs/",

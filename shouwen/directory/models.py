@@ -200,6 +200,8 @@ class Resident(models.Model):
     # E-mail from this address is registered as this resident's (shouwen.mailbox); kept lower-case.
     email = models.EmailField(_("电子邮箱"), blank=True, default="", db_index=True)
     notes = models.TextField(_("备注"), blank=True, default="")
+    # The resident asked not to receive notices by text message (通知短信); receipts of their own matters still go.
+    notice_sms_opt_out = models.BooleanField(_("不接收通知短信"), default=False)
     created_at = models.DateTimeField(_("建档时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
     history = _history(excluded_fields=["updated_at"])

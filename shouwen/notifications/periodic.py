@@ -72,12 +72,13 @@ def run_periodic(job: PeriodicJob, now: datetime | None = None, holder: str | No
 
 
 def _sweep(now: datetime) -> dict[str, int]:
-    """Escalate the deadlines come due, then alert on shift handovers not accepted in time."""
+    """Escalate the deadlines come due, alert on shift handovers not accepted in time, remind of stale boards."""
     # Imported here: the SLA and duty apps depend on this one (they call notify), not the other way round.
     from shouwen.duty.services import sweep_unaccepted_sheets
+    from shouwen.notices.services import remind_stale_boards
     from shouwen.sla.sweep import sweep_deadlines
 
-    return {**sweep_deadlines(now), **sweep_unaccepted_sheets(now)}
+    return {**sweep_deadlines(now), **sweep_unaccepted_sheets(now), **remind_stale_boards(now)}
 
 
 def _remind_monthly_summaries(now: datetime) -> dict[str, int]:

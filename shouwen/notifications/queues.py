@@ -33,6 +33,7 @@ IDEMPOTENT_TASKS = (
     "shouwen.sla.tasks.recompute_policy_task",
     "shouwen.mailbox.tasks.poll_mailboxes_task",
     "shouwen.wechat.tasks.push_templates_task",
+    "shouwen.notices.tasks.deliver_notice_sms_task",
 )
 # A job whose worker died this many times is left in the failed registry (it may be what kills them).
 MAX_REQUEUES = 5

@@ -27,7 +27,8 @@ def deliver_notifications_task() -> dict[str, int]:
 
 @task()
 def sweep_deadlines_task() -> dict[str, int]:
-    """Escalate the case deadlines that have come due and alert on shift handovers not accepted in time.
+    """Escalate the case deadlines that have come due, alert on shift handovers not accepted in time and
+    remind supervisors of bulletin boards not renewed for two weeks.
 
     Once per sweep period across all workers: the worker that wins the period's lease does both.
     """

@@ -51,7 +51,13 @@ def keep_signal_handlers():
 def test_the_sweep_task_calls_the_sla_sweep_once_per_period(db, fake_sweep):
     with time_machine.travel(datetime(2026, 3, 10, 10, 0, 5, tzinfo=UTC), tick=False):
         # The same period also alerts about shift handovers nobody accepted in time (duty).
-        assert sweep_deadlines_task.call() == {"ran": 1, "seen": 0, "escalated": 0, "sheets_alerted": 0}
+        assert sweep_deadlines_task.call() == {
+            "ran": 1,
+            "seen": 0,
+            "escalated": 0,
+            "sheets_alerted": 0,
+            "boards_reminded": 0,
+        }
         # Another run in the same minute (another worker's) finds the period taken.
         assert sweep_deadlines_task.call() == {"ran": 0}
     with time_machine.travel(datetime(2026, 3, 10, 10, 1, 0, tzinfo=UTC), tick=False):
@@ -67,11 +73,11 @@ def test_the_delivery_task_delivers(world, no_quiet_hours):
 
 def test_a_waiting_run_is_not_queued_twice(db):
     with time_machine.travel(datetime(2026, 3, 10, 2, 0, tzinfo=UTC), tick=False):  # 10:00 in Shanghai
-        # the sweep, delivery, the WeChat pushes, the monthly-summary reminder, the nightly upkeep (not run yet
-        # today), the mailbox poll
-        assert enqueue_periodic() == 6
+        # the sweep, delivery, the WeChat pushes, the notices' texts, the monthly-summary reminder, the nightly
+        # upkeep (not run yet today), the mailbox poll
+        assert enqueue_periodic() == 7
         assert enqueue_periodic() == 0
-    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 6
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 7
 
 
 def test_worker_once_runs_the_sweep_and_delivery_then_exits(

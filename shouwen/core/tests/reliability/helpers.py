@@ -155,6 +155,7 @@ def populate(world: World) -> Samples:
         _patrol_report(world, estate)
         _duty(world, estate, clerk)
         _wechat(estate, resident)
+        _notices(world, estate, resident)
     for code in PERSONAS:
         notify(world.staff[code], title="请查看本周排班", email=False)
     _home_visits_and_summaries(world)
@@ -254,6 +255,24 @@ def _wechat(estate: Estate, resident: Any) -> None:
         token="MatrixToken1",
     )
     Follower.objects.create(account=account, openid=f"o{estate.code}Follower000000000001", resident=resident)
+
+
+def _notices(world: World, estate: Estate, resident: Any) -> None:
+    """Publish a notice with an attachment (read by the resident), keep a draft, record the board's renewal."""
+    from django.utils import timezone
+
+    from shouwen.notices import services as notices
+
+    admin = world.staff["admin"]
+    text = notices.NoticeInput(
+        title="停水通知", body="明日 9:00–17:00 停水，请提前储水。", valid_from=timezone.localdate()
+    )
+    notice = notices.create_draft(admin, estate, text)
+    notices.add_attachment(admin, notice, SimpleUploadedFile("停水.png", PNG, content_type="image/png"))
+    notices.publish(admin, notice)
+    notices.mark_read(notice, resident)
+    notices.create_draft(admin, estate, text)
+    notices.renew_board(admin, estate, note="停水通知", notices=[notice])
 
 
 def rows_in(model: type[Model], estate: Estate) -> Any:

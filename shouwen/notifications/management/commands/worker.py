@@ -24,6 +24,7 @@ from django_tasks.base import TASK_MAX_PRIORITY, Task
 
 from shouwen.core.maintenance import has_statistics, refresh_statistics
 from shouwen.mailbox.tasks import poll_mailboxes_task
+from shouwen.notices.tasks import deliver_notice_sms_task
 from shouwen.notifications.periodic import (
     ABANDONED_TASKS,
     MAIL_POLL,
@@ -47,8 +48,13 @@ PERIODIC_TASKS: tuple[tuple[PeriodicJob, Task[Any, Any]], ...] = (
     (UPKEEP, nightly_upkeep_task),
     (MAIL_POLL, poll_mailboxes_task),
 )
-# Shared deliveries, queued every interval: several workers run them side by side, each row claimed by one.
-DELIVERY_TASKS: tuple[Task[Any, Any], ...] = (deliver_notifications_task, push_templates_task)
+# Shared deliveries, queued every interval: several workers run them side by side, each row claimed by one
+# (the notices' text messages also keep to the minute's rate through their own lease).
+DELIVERY_TASKS: tuple[Task[Any, Any], ...] = (
+    deliver_notifications_task,
+    push_templates_task,
+    deliver_notice_sms_task,
+)
 # The scheduler looks at least this often whether a period has opened, so none is skipped.
 SWEEP_POLL_SECONDS = 5.0
 
