@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "shouwen.followups",
     "shouwen.duty",
     "shouwen.homevisits",
+    "shouwen.surveys",
     "shouwen.reports",
     "shouwen.rounds",
     "shouwen.api",
@@ -251,6 +252,8 @@ SHOUWEN_SMS_BACKEND = envstr("SHOUWEN_SMS_BACKEND", "shouwen.core.sms.LogSmsBack
 # Receipts texted to a resident about one case within 24 hours (a mistaken or malicious resend loop
 # must not flood a resident's phone or the company's SMS bill).
 SHOUWEN_SMS_PER_CASE_PER_DAY = envint("SHOUWEN_SMS_PER_CASE_PER_DAY", 3, minimum=1)
+# Survey links sent per worker run (once a minute): a round of 1,600 households goes out over the day.
+SHOUWEN_SURVEY_SMS_PER_RUN = envint("SHOUWEN_SURVEY_SMS_PER_RUN", 30, minimum=1)
 # Quiet hours for staff e-mail and SMS, local time "HH:MM-HH:MM" ("" for none): non-urgent messages
 # wait until they end, urgent (safety) ones go out at once. Parsed here so a typo stops start-up.
 SHOUWEN_QUIET_HOURS = envstr("SHOUWEN_QUIET_HOURS", "22:00-07:00")

@@ -18,6 +18,8 @@ urlpatterns = [
     path("followups/", include("shouwen.followups.urls")),
     path("rounds/", include("shouwen.rounds.urls")),
     path("visits/", include("shouwen.homevisits.urls")),
+    path("surveys/", include("shouwen.surveys.urls")),
+    path("s/", include("shouwen.surveys.urls_public")),
     path("sla/", include("shouwen.sla.urls")),
     path("duty/", include("shouwen.duty.urls")),
     path("workorders/", include("shouwen.workorders.urls")),

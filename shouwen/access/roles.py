@@ -51,6 +51,11 @@ class Cap:
     HOMEVISIT_WORK = "homevisit.work"  # see one's home-visit plan (走访计划) and record home visits
     HOMEVISIT_MANAGE = "homevisit.manage"  # assign visit areas and read every assistant's coverage
     SUMMARY_WRITE = "summary.write"  # edit and submit the estate's monthly summary and next month's plan
+    # The yearly opinion survey 业主意见征询表 (001 走回访 (2)): define the questionnaire and start rounds;
+    # enter paper forms and register comments that ask for action as cases; read the results.
+    SURVEY_MANAGE = "survey.manage"
+    SURVEY_ENTER = "survey.enter"
+    SURVEY_RESULTS = "survey.results"
 
 
 @dataclass(frozen=True)
@@ -89,13 +94,18 @@ _MANAGE = _DISPATCH | {
     Cap.HOMEVISIT_WORK,
     Cap.HOMEVISIT_MANAGE,
     Cap.SUMMARY_WRITE,
+    Cap.SURVEY_MANAGE,
+    Cap.SURVEY_ENTER,
+    Cap.SURVEY_RESULTS,
 }
 
 ROLES: dict[str, Role] = {
     r.code: r
     for r in (
         # Return visits are the service centre's work (001 走回访), not the fee clerk's, who shares _DESK.
-        Role("front_desk", _("前台文员"), False, frozenset(_DISPATCH | {Cap.FOLLOWUP_VISIT})),
+        Role(
+            "front_desk", _("前台文员"), False, frozenset(_DISPATCH | {Cap.FOLLOWUP_VISIT, Cap.SURVEY_ENTER})
+        ),
         Role(
             "cs_assistant",
             _("客服助理"),
@@ -103,7 +113,14 @@ ROLES: dict[str, Role] = {
             # The assistant patrols (001 客服管理员 四) and visits the households of an area, 4–5 a day
             # (000 篇2 九 3).
             frozenset(
-                _DISPATCH | {Cap.DIRECTORY_EDIT, Cap.FOLLOWUP_VISIT, Cap.PATROL_REPORT, Cap.HOMEVISIT_WORK}
+                _DISPATCH
+                | {
+                    Cap.DIRECTORY_EDIT,
+                    Cap.FOLLOWUP_VISIT,
+                    Cap.PATROL_REPORT,
+                    Cap.HOMEVISIT_WORK,
+                    Cap.SURVEY_ENTER,
+                }
             ),
         ),
         Role("cs_supervisor", _("客服主管"), False, frozenset(_MANAGE)),
@@ -117,7 +134,8 @@ ROLES: dict[str, Role] = {
         Role("technician", _("维修技术员"), False, frozenset(_ALL_VIEW | {Cap.WORKORDER_WORK})),
         Role("security", _("安护员"), False, frozenset(_ALL_VIEW)),
         Role("cleaning", _("保洁员"), False, frozenset(_ALL_VIEW)),
-        Role("finance_clerk", _("财务收费员"), False, frozenset(_DESK)),
+        # The fee clerks hand out and collect the survey forms while collecting fees (003 模板4 八).
+        Role("finance_clerk", _("财务收费员"), False, frozenset(_DESK | {Cap.SURVEY_ENTER})),
         Role(
             "admin",
             _("系统管理员"),

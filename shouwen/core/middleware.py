@@ -21,6 +21,7 @@ PUBLIC_PREFIXES = (
     "/i18n/",
     "/api/",
     "/favicon.ico",
+    "/s/",  # the opinion survey's signed text-message links (the signature is the credential)
 )
 
 

@@ -28,11 +28,17 @@ from shouwen.core.maintenance import has_statistics, refresh_statistics
 from shouwen.core.models import Lease
 from shouwen.notifications.tasks import deliver_notifications_task, sweep_deadlines_task
 from shouwen.reports.tasks import remind_monthly_summaries_task
+from shouwen.surveys.tasks import send_survey_links_task
 
 logger = logging.getLogger("shouwen.worker")
 
 # The monthly-summary reminder runs with the deliveries; it sends each reminder once (a row per month).
-PERIODIC_TASKS = (sweep_deadlines_task, deliver_notifications_task, remind_monthly_summaries_task)
+PERIODIC_TASKS = (
+    sweep_deadlines_task,
+    deliver_notifications_task,
+    remind_monthly_summaries_task,
+    send_survey_links_task,
+)
 # Finished task rows are kept this many days for looking into problems, then pruned once a day.
 KEEP_RESULTS_DAYS = 7
 # Nightly upkeep (pruning, SQLite planner statistics) runs at the first round after this local hour.
