@@ -463,6 +463,9 @@ SPECTACULAR_SETTINGS = {
         # opinion becomes a case of fewer categories than the intake offers.
         "OutcomeEnum": "shouwen.followups.models.AttemptOutcome",
         "HomeVisitOutcomeEnum": "shouwen.homevisits.models.Outcome",
+        "SurveyRatingEnum": "shouwen.surveys.models.Rating",
+        "SurveyServiceEnum": "shouwen.surveys.models.ServiceKind",
+        "SurveyQuestionKindEnum": "shouwen.surveys.models.QuestionKind",
         "VisitCaseCategoryEnum": "shouwen.api.serializers.homevisits.VISIT_CASE_CATEGORIES",
     },
 }

@@ -15,6 +15,7 @@ from shouwen.api.views import (
     notifications,
     reports,
     rounds,
+    surveys,
     workorders,
 )
 from shouwen.api.views.escalations import EscalationViewSet
@@ -48,6 +49,9 @@ router.register("patrol-reports", rounds.PatrolReportViewSet, basename="patrol-r
 router.register("duty/roster", duty.RosterEntryViewSet, basename="roster-entry")
 router.register("duty/handover-sheets", duty.HandoverSheetViewSet, basename="handover-sheet")
 router.register("duty/night-log", duty.NightLogEntryViewSet, basename="night-log-entry")
+router.register("surveys/questionnaires", surveys.QuestionnaireViewSet, basename="survey-questionnaire")
+router.register("surveys/rounds", surveys.SurveyRoundViewSet, basename="survey-round")
+router.register("surveys/comments", surveys.SurveyCommentViewSet, basename="survey-comment")
 
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}
