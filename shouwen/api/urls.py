@@ -51,7 +51,7 @@ router.register("duty/handover-sheets", duty.HandoverSheetViewSet, basename="han
 router.register("duty/night-log", duty.NightLogEntryViewSet, basename="night-log-entry")
 router.register("surveys/questionnaires", surveys.QuestionnaireViewSet, basename="survey-questionnaire")
 router.register("surveys/rounds", surveys.SurveyRoundViewSet, basename="survey-round")
-router.register("surveys/comments", surveys.SurveyCommentViewSet, basename="survey-comment")
+router.register("surveys/answers", surveys.SurveyAnswerViewSet, basename="survey-answer")
 
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}

@@ -64,6 +64,7 @@ class QuestionnaireEditView(CapabilityRequiredMixin, TemplateView):
 
     required_cap = Cap.SURVEY_MANAGE
     template_name = "surveys/questionnaire_form.html"
+    model = Questionnaire
 
     def questionnaire(self) -> Questionnaire | None:
         pk = self.kwargs.get("pk")
@@ -126,6 +127,8 @@ class RoundCreateView(CapabilityRequiredMixin, TemplateView):
 
 
 class RoundMixin(CapabilityRequiredMixin):
+    model = SurveyRound
+
     def survey(self) -> SurveyRound:
         return get_object_or_404(_rounds(self.request), pk=self.kwargs["pk"])  # type: ignore[attr-defined]
 
@@ -227,6 +230,7 @@ class CommentCaseView(CapabilityRequiredMixin, View):
 
     required_cap = Cap.SURVEY_ENTER
     http_method_names = ["post"]
+    model = Answer
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         answer = get_object_or_404(

@@ -167,8 +167,8 @@ def round_result_data(result: Any) -> dict[str, Any]:
     }
 
 
-class CommentSerializer(serializers.ModelSerializer):
-    """A written comment, its household's unit and the case it became."""
+class AnswerSerializer(serializers.ModelSerializer):
+    """An answer (a rating or a written comment), its household's unit and the case a comment became."""
 
     round = serializers.IntegerField(source="response.round_id", read_only=True)
     unit = serializers.IntegerField(source="response.household.unit_id", read_only=True)
@@ -176,6 +176,7 @@ class CommentSerializer(serializers.ModelSerializer):
     channel = serializers.CharField(source="response.channel", read_only=True)
     submitted_at = serializers.DateTimeField(source="response.submitted_at", read_only=True)
     question_text = serializers.CharField(source="question.text", read_only=True)
+    question_kind = serializers.CharField(source="question.kind", read_only=True)
     case = serializers.SerializerMethodField(help_text=gettext_lazy("意见登记成的事项编号"))
 
     class Meta:
@@ -187,7 +188,10 @@ class CommentSerializer(serializers.ModelSerializer):
             "unit_label",
             "channel",
             "submitted_at",
+            "question",
+            "question_kind",
             "question_text",
+            "rating",
             "text",
             "case",
         ]

@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from shouwen.access.roles import Cap
 from shouwen.access.scope import staff_of
 from shouwen.api.serializers.surveys import (
+    AnswerSerializer,
     CommentCaseSerializer,
-    CommentSerializer,
     PaperFormSerializer,
     QuestionnaireSerializer,
     ResponseSerializer,
@@ -30,7 +30,7 @@ from shouwen.api.serializers.surveys import (
     SurveyRoundSerializer,
     round_result_data,
 )
-from shouwen.api.views.cases import DENIED, INVALID, CaseServiceViewSet
+from shouwen.api.views.cases import DENIED, INVALID, CaseServiceViewSet, _choice_param
 from shouwen.surveys import services
 from shouwen.surveys.models import Answer, QuestionKind, Questionnaire, ResponseChannel, SurveyRound
 
@@ -160,20 +160,21 @@ class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseS
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter("round", OpenApiTypes.INT, description=gettext_lazy("只列出该轮征询的意见"))
+            OpenApiParameter("round", OpenApiTypes.INT, description=gettext_lazy("只列出该轮征询的答案")),
+            OpenApiParameter(
+                "kind", OpenApiTypes.STR, enum=QuestionKind.values, description=gettext_lazy("题目类型")
+            ),
         ],
-        description=gettext_lazy("所服务小区住户写下的意见建议，最近的在前。"),
+        description=gettext_lazy(
+            "所服务小区住户的答案（评价和意见建议），最近的在前；kind=comment 只列出写了意见的。"
+        ),
     )
 )
-class SurveyCommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceViewSet):
-    """Written comments; one that asks for action becomes a case (once)."""
+class SurveyAnswerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CaseServiceViewSet):
+    """The answers of the forms; a written comment that asks for action becomes a case (once)."""
 
-    queryset = (
-        Answer.objects.filter(question__kind=QuestionKind.COMMENT)
-        .exclude(text="")
-        .select_related("question", "response__household__unit__building", "case")
-    )
-    serializer_class = CommentSerializer
+    queryset = Answer.objects.select_related("question", "response__household__unit__building", "case")
+    serializer_class = AnswerSerializer
     read_cap = Cap.SURVEY_ENTER
     write_cap = Cap.SURVEY_ENTER
 
@@ -182,11 +183,18 @@ class SurveyCommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Cas
 
     def filter_list(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         survey = self.int_param("round")
-        return queryset.filter(response__round_id=survey) if survey is not None else queryset
+        if survey is not None:
+            queryset = queryset.filter(response__round_id=survey)
+        kind = _choice_param(self, "kind", QuestionKind.values)
+        if kind == QuestionKind.COMMENT:
+            queryset = queryset.filter(question__kind=kind).exclude(text="")
+        elif kind:
+            queryset = queryset.filter(question__kind=kind)
+        return queryset
 
     @extend_schema(
         request=CommentCaseSerializer,
-        responses={200: CommentSerializer, 400: INVALID, 403: DENIED},
+        responses={200: AnswerSerializer, 400: INVALID, 403: DENIED},
         description=gettext_lazy(
             "把需要处理的意见登记为事项（该户的房屋和住户；纸质表为来函，网上填写为网站/手机），只登记一次。"
         ),
@@ -195,4 +203,4 @@ class SurveyCommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Cas
     def case(self, request: Request, pk: str | None = None) -> Response:
         answer = self.get_object()
         services.comment_to_case(self.acting_staff(), answer, **self.params(CommentCaseSerializer))
-        return Response(CommentSerializer(self.get_queryset().get(pk=answer.pk)).data)
+        return Response(AnswerSerializer(self.get_queryset().get(pk=answer.pk)).data)

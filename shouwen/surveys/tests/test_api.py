@@ -64,14 +64,14 @@ def test_a_comment_becomes_a_case_by_api_once(world, sw):
     services.submit_response(sw.household("5-1-0101"), answers(sw, comment="垃圾桶太少"), channel="sms_link")
     comment = Answer.objects.get(question_id=sw.question("comment"))
     client = api(world.staff["front_desk"])
-    listed = client.get("/api/v1/surveys/comments/", {"round": sw.round.pk}).json()
+    listed = client.get("/api/v1/surveys/answers/", {"round": sw.round.pk, "kind": "comment"}).json()
     assert [c["text"] for c in listed.get("results", listed)] == ["垃圾桶太少"]
     done = client.post(
-        f"/api/v1/surveys/comments/{comment.pk}/case/", {"category": "suggestion"}, format="json"
+        f"/api/v1/surveys/answers/{comment.pk}/case/", {"category": "suggestion"}, format="json"
     )
     assert done.status_code == 200 and done.json()["case"]
     twice = client.post(
-        f"/api/v1/surveys/comments/{comment.pk}/case/", {"category": "suggestion"}, format="json"
+        f"/api/v1/surveys/answers/{comment.pk}/case/", {"category": "suggestion"}, format="json"
     )
     assert twice.status_code == 400
     comment.refresh_from_db()
@@ -122,7 +122,7 @@ def test_supervisors_write_questionnaires_and_start_rounds_by_api(world, sw):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/surveys/rounds/", "/api/v1/surveys/comments/", "/api/v1/surveys/questionnaires/"]
+    "path", ["/api/v1/surveys/rounds/", "/api/v1/surveys/answers/", "/api/v1/surveys/questionnaires/"]
 )
 def test_anonymous_callers_are_refused(path, sw):
     assert APIClient().get(path).status_code in (401, 403)
