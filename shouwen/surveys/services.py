@@ -31,6 +31,7 @@ from shouwen.access.permissions import can
 from shouwen.access.roles import Cap
 from shouwen.access.scope import visible_estate_ids
 from shouwen.cases.models import Case, Category, Channel
+from shouwen.core.services import for_update
 from shouwen.core.textlimits import LONG_TEXT_MAX, check_lengths
 from shouwen.directory.models import Estate, Resident, Staff, Unit
 from shouwen.reports.services import percent
@@ -136,7 +137,7 @@ def save_questionnaire(
         raise ValidationError(errors)
     with transaction.atomic():
         if questionnaire is not None and not questionnaire.frozen:
-            target = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
+            target = for_update(Questionnaire).get(pk=questionnaire.pk)
             target.title, target.intro = title, intro
             target.save(update_fields=["title", "intro"])
             target.questions.all().delete()  # never answered: no round has used this version
@@ -337,7 +338,7 @@ def submit_response(
     now = timezone.now()
     try:
         with transaction.atomic():
-            locked = Household.objects.select_for_update().get(pk=household.pk)
+            locked = for_update(Household).get(pk=household.pk)
             earlier = SurveyResponse.objects.filter(household=locked).first()
             if earlier is not None:
                 raise _already(earlier)
@@ -545,7 +546,7 @@ def comment_to_case(staff: Staff, answer: Answer, category: str) -> Case:
         received_at=response.submitted_at if response.submitted_at >= earliest else None,
     )
     with transaction.atomic():
-        locked = Answer.objects.select_for_update().get(pk=answer.pk)
+        locked = for_update(Answer).get(pk=answer.pk)
         if locked.case_id is not None:
             raise ValidationError({"category": _("该意见已登记为事项。")})
         contact = save_contact(draft)
