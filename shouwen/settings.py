@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "shouwen.surveys",
     "shouwen.reports",
     "shouwen.rounds",
+    "shouwen.portal",
     "shouwen.api",
     "shouwen.development",
 ]
@@ -261,6 +262,18 @@ parse_time_range("SHOUWEN_QUIET_HOURS", SHOUWEN_QUIET_HOURS)
 # Where staff open Shouwen, e.g. https://kefu.example.com; e-mails link to pages under it ("" = paths only).
 SHOUWEN_SITE_URL = envstr("SHOUWEN_SITE_URL", "").rstrip("/")
 
+# The residents' portal (/r/): sign-in codes by text message and their limits, sessions, API tokens,
+# and how long a receipt's link opens its case (docs/development/decisions.md).
+SHOUWEN_PORTAL_CODE_MINUTES = envint("SHOUWEN_PORTAL_CODE_MINUTES", 10, minimum=1)
+SHOUWEN_PORTAL_CODE_ATTEMPTS = envint("SHOUWEN_PORTAL_CODE_ATTEMPTS", 5, minimum=1)
+SHOUWEN_PORTAL_CODE_GAP_SECONDS = envint("SHOUWEN_PORTAL_CODE_GAP_SECONDS", 60, minimum=0)
+SHOUWEN_PORTAL_CODES_PER_PHONE = envint("SHOUWEN_PORTAL_CODES_PER_PHONE", 5, minimum=1)
+SHOUWEN_PORTAL_CODES_PER_ADDRESS = envint("SHOUWEN_PORTAL_CODES_PER_ADDRESS", 20, minimum=1)
+SHOUWEN_PORTAL_FAILURES_PER_ADDRESS = envint("SHOUWEN_PORTAL_FAILURES_PER_ADDRESS", 30, minimum=1)
+SHOUWEN_PORTAL_SESSION_HOURS = envint("SHOUWEN_PORTAL_SESSION_HOURS", 24 * 7, minimum=1)
+SHOUWEN_PORTAL_TOKEN_DAYS = envint("SHOUWEN_PORTAL_TOKEN_DAYS", 30, minimum=1)
+SHOUWEN_PORTAL_LINK_DAYS = envint("SHOUWEN_PORTAL_LINK_DAYS", 30, minimum=1)
+
 # Staff e-mail goes out through SMTP by the background worker (`shouwen worker`).
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
@@ -435,6 +448,7 @@ SPECTACULAR_SETTINGS = {
     "AUTHENTICATION_WHITELIST": [
         "shouwen.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "shouwen.portal.auth.ResidentAuthentication",
     ],
     # The error answers (400/401/403/404/409…) are documented too, so clients and schemathesis expect them.
     "POSTPROCESSING_HOOKS": [

@@ -46,11 +46,11 @@ def _original_name(name: str) -> str:
     return base[:200] or _("附件")
 
 
-@transaction.atomic
-def add_attachment(staff: Staff, case: Case, *, upload: UploadedFile) -> Attachment:
-    """Attach a photo or PDF to the case after checking its real type and its size."""
-    case = _lock(case)
-    transitions.check("attach", staff, case)
+def check_upload(upload: UploadedFile) -> tuple[str, str, str, int]:
+    """Check an upload's size and real type; return (content type, suffix, original name, size).
+
+    Every attachment of a case goes through this check, the residents' photos from the portal too.
+    """
     max_mb = settings.SHOUWEN_ATTACHMENT_MAX_MB
     size = upload.size or 0
     if size > max_mb * 1024 * 1024:
@@ -62,7 +62,15 @@ def add_attachment(staff: Staff, case: Case, *, upload: UploadedFile) -> Attachm
     if sniffed is None:
         raise ValidationError(_("只能上传图片（JPG、PNG、WebP、GIF）或 PDF 文件"))
     content_type, suffix = sniffed
-    name = _original_name(upload.name or "")
+    return content_type, suffix, _original_name(upload.name or ""), size
+
+
+@transaction.atomic
+def add_attachment(staff: Staff, case: Case, *, upload: UploadedFile) -> Attachment:
+    """Attach a photo or PDF to the case after checking its real type and its size."""
+    case = _lock(case)
+    transitions.check("attach", staff, case)
+    content_type, suffix, name, size = check_upload(upload)
     attachment = Attachment(
         case=case, original_name=name, content_type=content_type, size=size, uploaded_by=staff
     )

@@ -37,8 +37,12 @@ def promised_time(case: Case) -> datetime | None:
     return running.get("first_answer") or running.get("resolution")
 
 
-def receipt_text(case: Case) -> str:
-    """Return the receipt as a text message: the number to quote, who is accountable, what next."""
+def receipt_text(case: Case, *, link: bool = True) -> str:
+    """Return the receipt as a text message: the number to quote, who is accountable, what next.
+
+    With ``link``, the signed link that opens the case in the residents' portal ends the message. It
+    is a key to the case's portal page, so it is only sent, never kept in the timeline or shown to staff.
+    """
     holder = case.accountable or case.first_contact
     promised = promised_time(case)
     return (
@@ -55,7 +59,17 @@ def receipt_text(case: Case) -> str:
         }
         + ("" if holder == case.first_contact else _("当前由%(name)s跟进。") % {"name": holder.name})
         + ("" if promised is None else _("我们将在 %(time)s 前给您答复。") % {"time": _local(promised)})
+        + (_portal_link(case) if link else "")
     )
+
+
+def _portal_link(case: Case) -> str:
+    """Return the sentence with the signed link that opens this case in the residents' portal, if any."""
+    if case.resident_id is None:
+        return ""
+    from shouwen.portal.signin import link_url
+
+    return _("查看进度：%(url)s") % {"url": link_url(case.pk, case.resident_id)}
 
 
 def promised_label(case: Case) -> str:
@@ -113,7 +127,7 @@ def send_receipt(staff: Staff, case: Case) -> str:
     from shouwen.core.sms import send_sms
 
     event, phone = _reserve_receipt(staff, case)
-    result = send_sms(phone, event.text)
+    result = send_sms(phone, event.text + _portal_link(case))
     _finish_receipt(event, result.ok, result.reference, result.error)
     if not result.ok:
         raise ValidationError(_("短信发送失败：%(error)s") % {"error": result.error})
@@ -131,7 +145,7 @@ def _reserve_receipt(staff: Staff, case: Case) -> tuple[CaseEvent, str]:
         phone = first.number if first else ""
     if not phone:
         raise ValidationError(_("没有可发送短信的电话号码。"))
-    event = _event(case, staff, Kind.RECEIPT_SENT, receipt_text(case), status="sending")
+    event = _event(case, staff, Kind.RECEIPT_SENT, receipt_text(case, link=False), status="sending")
     _save(case)
     return event, phone
 

@@ -444,7 +444,11 @@ class ReceiptView(CapabilityRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         case = _case_for(self.request, kwargs["number"])
         ctx.update(
-            {"case": case, "sms_text": services.receipt_text(case), "promised": services.promised_label(case)}
+            {
+                "case": case,
+                "sms_text": services.receipt_text(case, link=False),
+                "promised": services.promised_label(case),
+            }
         )
         return ctx
 

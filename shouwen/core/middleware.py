@@ -11,6 +11,7 @@ from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 
 # The API authenticates with its own tokens and answers 401/403 itself.
+# /r/ is the residents' portal: its pages check the resident session themselves (shouwen.portal.auth).
 # /readyz and /metrics are for load balancers and monitors (/metrics checks its own token or address).
 PUBLIC_PREFIXES = (
     "/accounts/login/",
@@ -21,6 +22,7 @@ PUBLIC_PREFIXES = (
     "/i18n/",
     "/api/",
     "/favicon.ico",
+    "/r/",
     "/s/",  # the opinion survey's signed text-message links (the signature is the credential)
 )
 

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shouwen.core.textlimits import LONG_TEXT_MAX
-from shouwen.followups.models import AttemptOutcome, Satisfaction, VisitChannel
+from shouwen.followups.models import STAFF_CHANNELS, AttemptOutcome, Satisfaction, VisitChannel
 
 
 class ReturnVisitForm(forms.Form):
@@ -14,7 +14,7 @@ class ReturnVisitForm(forms.Form):
 
     channel = forms.ChoiceField(
         label=_("回访方式"),
-        choices=VisitChannel.choices,
+        choices=[(c.value, c.label) for c in STAFF_CHANNELS],
         initial=VisitChannel.PHONE,
         widget=forms.RadioSelect,
     )

@@ -22,6 +22,12 @@ class VisitStatus(models.TextChoices):
 class VisitChannel(models.TextChoices):
     PHONE = "phone", _("电话")
     IN_PERSON = "in_person", _("上门")
+    # The resident answered the visit themself in the residents' portal (no staff member visited).
+    PORTAL = "portal", _("住户在线评价")
+
+
+# The ways a staff member records a visit; PORTAL is the resident's own answer only.
+STAFF_CHANNELS = (VisitChannel.PHONE, VisitChannel.IN_PERSON)
 
 
 class Satisfaction(models.TextChoices):
@@ -69,6 +75,15 @@ class ReturnVisit(models.Model):
     channel = models.CharField(
         _("回访方式"), max_length=10, choices=VisitChannel.choices, blank=True, default=""
     )
+    # Set when the resident answered in the portal (then nobody of the staff is the visitor).
+    by_resident = models.ForeignKey(
+        "directory.Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("住户本人评价"),
+    )
     satisfaction = models.CharField(
         _("满意度"), max_length=16, choices=Satisfaction.choices, blank=True, default=""
     )
@@ -92,10 +107,16 @@ class ReturnVisit(models.Model):
             models.UniqueConstraint(
                 fields=["case"], condition=Q(status="pending"), name="return_visit_one_pending_per_case"
             ),
-            # A visit counts as done only with who, when, how and the resident's opinion.
+            # A visit counts as done only with who (a staff member, or the resident in the portal),
+            # when, how and the resident's opinion.
             models.CheckConstraint(
                 condition=~Q(status="done")
-                | (Q(visitor__isnull=False, visited_at__isnull=False) & ~Q(channel="") & ~Q(satisfaction="")),
+                | (
+                    (Q(visitor__isnull=False) | Q(by_resident__isnull=False, channel="portal"))
+                    & Q(visited_at__isnull=False)
+                    & ~Q(channel="")
+                    & ~Q(satisfaction="")
+                ),
                 name="return_visit_done_is_complete",
             ),
             models.CheckConstraint(

@@ -28,6 +28,7 @@ from shouwen.core.textlimits import check_lengths, check_long, field_max
 from shouwen.directory.models import Staff
 from shouwen.followups.models import (
     SATISFIED_RESULTS,
+    STAFF_CHANNELS,
     AttemptOutcome,
     ReturnVisit,
     ReturnVisitAttempt,
@@ -182,7 +183,7 @@ def record_return_visit(
     by_resolver = staff.pk in resolvers(case)
     if by_resolver and not override_reason:
         raise ValidationError({"override_reason": [_("您参与处理了该事项，由本人回访须由主管填写原因。")]})
-    if channel not in VisitChannel.values:
+    if channel not in STAFF_CHANNELS:  # the portal's channel is the resident's own answer only
         raise ValidationError(_("请选择回访方式。"))
     if satisfaction not in Satisfaction.values:
         raise ValidationError(_("请选择住户的满意程度。"))
