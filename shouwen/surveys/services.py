@@ -382,10 +382,13 @@ def household_for_unit(survey: SurveyRound, unit: Unit | None) -> Household:
 
 def open_rounds_for(resident: Resident, day: date | None = None) -> QuerySet[Household]:
     """Return the resident's households in rounds open today (for the portal), answered or not."""
+    from shouwen.directory.models import Occupancy
+
     day = day or timezone.localdate()
+    units = Occupancy.objects.filter(resident=resident).filter(Occupancy.current_q(day)).values("unit_id")
     return (
         Household.objects.filter(
-            unit__occupancies__resident=resident,
+            unit_id__in=units,
             round__opens_on__lte=day,
             round__closes_on__gte=day,
         )

@@ -264,6 +264,7 @@ def answer_form_response(
     channel: str,
     resident: Any = None,
     template: str = "surveys/answer.html",
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """Show the household's form, or record it on POST (shared by the link and the portal)."""
     survey = household.round
@@ -278,13 +279,17 @@ def answer_form_response(
             attach_errors(form, exc)
             status = 400
         else:
-            return render(request, template, {"household": household, "survey": survey, "done": answered})
+            return render(
+                request,
+                template,
+                {"household": household, "survey": survey, "done": answered, **(extra or {})},
+            )
     elif request.method == "POST" and answered is None:
         status = 400
     return render(
         request,
         template,
-        {"household": household, "survey": survey, "form": form, "answered": answered},
+        {"household": household, "survey": survey, "form": form, "answered": answered, **(extra or {})},
         status=status,
     )
 
