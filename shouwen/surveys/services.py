@@ -63,7 +63,7 @@ CASE_CATEGORIES = (
     Category.PRAISE,
 )
 # A paper form is a written message from the household (来函); a form filled in online is web/phone.
-CASE_CHANNELS = {
+CASE_CHANNELS: dict[str, str] = {
     ResponseChannel.PAPER: Channel.LETTER,
     ResponseChannel.SMS_LINK: Channel.WEB,
     ResponseChannel.PORTAL: Channel.WEB,
@@ -165,6 +165,8 @@ def save_questionnaire(
 
 def latest_questionnaires(company_id: int | None) -> QuerySet[Questionnaire]:
     """Return the newest version of each of the company's questionnaires."""
+    if company_id is None:
+        return Questionnaire.objects.none()
     return Questionnaire.objects.filter(company_id=company_id, next_version__isnull=True)
 
 
@@ -263,13 +265,15 @@ def household_from_token(token: str, day: date | None = None) -> Household:
         data = signing.loads(token, salt=LINK_SALT)
     except signing.BadSignature:
         raise LinkInvalid from None
-    if not isinstance(data, dict):
+    household_id = data.get("h") if isinstance(data, dict) else None
+    round_id = data.get("r") if isinstance(data, dict) else None
+    if not isinstance(household_id, int) or not isinstance(round_id, int):
         raise LinkInvalid
     household = (
         Household.objects.select_related(
             "round__questionnaire", "round__estate", "unit__building", "resident"
         )
-        .filter(pk=data.get("h"), round_id=data.get("r"))
+        .filter(pk=household_id, round_id=round_id)
         .first()
     )
     if household is None:
@@ -534,14 +538,14 @@ def comment_to_case(staff: Staff, answer: Answer, category: str) -> Case:
         raise ValidationError({"category": _("请选择事项类别。")})
     if answer.question.kind != QuestionKind.COMMENT or not answer.text:
         raise ValidationError({"category": _("只有住户写下的意见才能登记为事项。")})
-    if answer.case_id is not None:
+    if answer.case is not None:
         raise ValidationError({"category": _("该意见已登记为事项 %(n)s。") % {"n": answer.case.number}})
     now = timezone.now()
     earliest = now - timedelta(days=settings.SHOUWEN_CONTACT_BACKDATE_DAYS) + timedelta(minutes=5)
     draft = prepare_contact(
         staff,
         estate=survey.estate,
-        channel=CASE_CHANNELS.get(response.channel, Channel.LETTER),
+        channel=CASE_CHANNELS.get(response.channel, str(Channel.LETTER)),
         category=category,
         content=_("业主意见征询（%(title)s）：%(text)s") % {"title": survey.title, "text": answer.text},
         resident=response.resident,

@@ -46,8 +46,9 @@ class QuestionnaireViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Cas
     def get_queryset(self) -> QuerySet[Any]:
         # Questionnaires belong to the company, not to an estate.
         staff = staff_of(self.request.user)
-        company_id = staff.company_id if staff is not None else None
-        return self.queryset.filter(company_id=company_id).order_by("-created_at", "-pk")
+        if staff is None or staff.company_id is None:
+            return self.queryset.none()
+        return self.queryset.filter(company_id=staff.company_id).order_by("-created_at", "-pk")
 
     def check_object_permissions(self, request: Request, obj: Any) -> None:
         """The company filter of ``get_queryset`` is the scope (a questionnaire has no estate)."""
