@@ -514,6 +514,23 @@ def service_satisfaction(
     }
 
 
+def satisfaction_by_round(survey_ids: Sequence[int]) -> dict[int, dict[str, ServiceFigure]]:
+    """Return each round's satisfaction per service (one aggregate query over the rounds' ratings)."""
+    rows = (
+        Answer.objects.filter(response__round_id__in=survey_ids, question__kind=QuestionKind.RATING)
+        .exclude(rating="")
+        .order_by()
+        .values("response__round_id", "response__round__estate_id", "question__service")
+        .annotate(answered=Count("id"), satisfied=Count("id", filter=Q(rating__in=PLEASED)))
+    )
+    result: dict[int, dict[str, ServiceFigure]] = {}
+    for r in rows:
+        result.setdefault(r["response__round_id"], {})[r["question__service"]] = ServiceFigure(
+            r["response__round__estate_id"], r["question__service"], r["answered"], r["satisfied"]
+        )
+    return result
+
+
 def comments(survey_ids: Sequence[int]) -> QuerySet[Answer]:
     """Return the written comments of the rounds, newest first, with the case each became."""
     return (

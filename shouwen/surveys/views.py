@@ -25,7 +25,15 @@ from shouwen.core.forms import attach_errors
 from shouwen.directory.models import Estate
 from shouwen.surveys import services
 from shouwen.surveys.forms import AnswerForm, CommentCaseForm, PaperUnitForm, QuestionnaireForm, RoundForm
-from shouwen.surveys.models import Answer, Household, Questionnaire, Rating, ResponseChannel, SurveyRound
+from shouwen.surveys.models import (
+    Answer,
+    Household,
+    Questionnaire,
+    Rating,
+    ResponseChannel,
+    ServiceKind,
+    SurveyRound,
+)
 
 
 def _rounds(request: HttpRequest) -> Any:
@@ -43,8 +51,18 @@ class RoundListView(CapabilityRequiredMixin, TemplateView):
         rounds = _rounds(self.request).annotate(
             n_households=Count("households", distinct=True), n_responses=Count("responses", distinct=True)
         )
-        rows = [{"round": r, "rate": services.percent(r.n_responses, r.n_households)} for r in rounds]
-        ctx.update({"rows": rows, "today": timezone.localdate()})
+        rounds = list(rounds)
+        figures = services.satisfaction_by_round([r.pk for r in rounds])
+        kinds = ServiceKind.choices
+        rows = [
+            {
+                "round": r,
+                "rate": services.percent(r.n_responses, r.n_households),
+                "services": [figures.get(r.pk, {}).get(value) for value, _label in kinds],
+            }
+            for r in rounds
+        ]
+        ctx.update({"rows": rows, "today": timezone.localdate(), "kinds": kinds})
         return ctx
 
 

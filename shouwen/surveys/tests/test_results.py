@@ -237,3 +237,19 @@ def test_a_formula_in_a_comment_is_exported_as_text(client, world, sw):
     sheet = load_workbook(BytesIO(export.content)).worksheets[1]
     cell = [c for row in sheet.iter_rows() for c in row if c.value == "=cmd|' /C calc'!A0"][0]
     assert cell.data_type == "s"
+
+
+def test_the_list_shows_each_estates_response_rate_and_satisfaction_per_service(client, world, sw):
+    fill_in(world, sw)
+    from shouwen.surveys.models import ServiceKind
+
+    figures = services.satisfaction_by_round([sw.round.pk, sw.other_round.pk])
+    assert figures[sw.round.pk]["engineering"].satisfaction == Decimal("75.0")
+    assert figures[sw.other_round.pk]["service"].satisfaction == Decimal("0.0")
+    assert ServiceKind.SECURITY not in figures[sw.round.pk]
+    client.force_login(world.staff["deputy_gm"].user)  # serves both estates
+    page = client.get(reverse("surveys:list")).content.decode()
+    row = page.split(f'id="round-{sw.round.pk}"')[1].split("</tr>")[0]
+    assert "66.7%" in row and "50.0%" in row and "75.0%" in row and "33.3%" in row
+    other = page.split(f'id="round-{sw.other_round.pk}"')[1].split("</tr>")[0]
+    assert "100.0%" in other and "0.0%" in other
