@@ -20,6 +20,9 @@ def survey_texts() -> list[str]:
 
 
 def without_survey_data(page: str) -> str:
+    """The page's own content (the shared navigation is checked by the core's English tests), data removed."""
+    if "<main" in page:
+        page = page[page.index("<main") :]
     for text in survey_texts():
         page = page.replace(text, " ")
     return page
