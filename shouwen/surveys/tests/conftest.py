@@ -43,6 +43,16 @@ QUESTIONS = [
 @pytest.fixture
 def sw(world):
     """Building 5 of 丽景园: 5-1-0101…0104 occupied, 0105 empty, 0106 moved out last year; one round open."""
+    return build(world)
+
+
+@pytest.fixture
+def live_sw(live_world):
+    """The same, committed for a live server."""
+    return build(live_world)
+
+
+def build(world) -> SurveyWorld:  # noqa: ANN001 - the World of shouwen.core.testing
     b5 = Building.objects.create(estate=world.estate, code="5", name="5栋", floors=6, entrances=1)
     units = {}
     for n in range(1, 7):
