@@ -177,5 +177,6 @@ def test_the_sweep_goes_before_waiting_deliveries_in_the_queue(db):
     from shouwen.notifications.tasks import sweep_deadlines_task
 
     deliver_notifications_task.enqueue()  # a delivery already waiting
-    assert enqueue_periodic() == 2  # the sweep, queued after it, and the monthly-summary reminder
+    # the sweep, queued after it, the monthly-summary reminder and the survey links
+    assert enqueue_periodic() == 3
     assert DBTaskResult.objects.ready().first().task_path == sweep_deadlines_task.module_path

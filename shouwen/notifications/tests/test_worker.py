@@ -66,9 +66,9 @@ def test_the_delivery_task_delivers(world, no_quiet_hours):
 
 
 def test_a_waiting_run_is_not_queued_twice(db):
-    assert enqueue_periodic() == 3  # the sweep, delivery and the monthly-summary reminder
+    assert enqueue_periodic() == 4  # the sweep, delivery, the monthly-summary reminder and the survey links
     assert enqueue_periodic() == 0
-    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 3
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 4
 
 
 def test_worker_once_runs_the_sweep_and_delivery_then_exits(
