@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "shouwen.followups",
     "shouwen.duty",
     "shouwen.homevisits",
+    "shouwen.surveys",
     "shouwen.reports",
     "shouwen.rounds",
     "shouwen.mailbox",
@@ -269,6 +270,8 @@ SHOUWEN_SMS_PER_CASE_PER_DAY = envint("SHOUWEN_SMS_PER_CASE_PER_DAY", 3, minimum
 SHOUWEN_NOTICE_SMS_PER_MINUTE = envint("SHOUWEN_NOTICE_SMS_PER_MINUTE", 60, minimum=1)
 # The longest text message of a notice, signature and link included (a long SMS of several parts).
 SHOUWEN_NOTICE_SMS_MAX_CHARS = envint("SHOUWEN_NOTICE_SMS_MAX_CHARS", 300, minimum=70)
+# Survey links sent per worker run (once a minute): a round of 1,600 households goes out over the day.
+SHOUWEN_SURVEY_SMS_PER_RUN = envint("SHOUWEN_SURVEY_SMS_PER_RUN", 30, minimum=1)
 # Quiet hours for staff e-mail and SMS, local time "HH:MM-HH:MM" ("" for none): non-urgent messages
 # wait until they end, urgent (safety) ones go out at once. Parsed here so a typo stops start-up.
 SHOUWEN_QUIET_HOURS = envstr("SHOUWEN_QUIET_HOURS", "22:00-07:00")
@@ -503,6 +506,9 @@ SPECTACULAR_SETTINGS = {
         # opinion becomes a case of fewer categories than the intake offers.
         "OutcomeEnum": "shouwen.followups.models.AttemptOutcome",
         "HomeVisitOutcomeEnum": "shouwen.homevisits.models.Outcome",
+        "SurveyRatingEnum": "shouwen.surveys.models.Rating",
+        "SurveyServiceEnum": "shouwen.surveys.models.ServiceKind",
+        "SurveyQuestionKindEnum": "shouwen.surveys.models.QuestionKind",
         "VisitCaseCategoryEnum": "shouwen.api.serializers.homevisits.VISIT_CASE_CATEGORIES",
     },
 }

@@ -60,6 +60,11 @@ class Cap:
     NOTICE_WRITE = "notice.write"
     # Publish and withdraw notices, with their text messages (001 客服主管 九: 社区宣传工作).
     NOTICE_PUBLISH = "notice.publish"
+    # The yearly opinion survey 业主意见征询表 (001 走回访 (2)): define the questionnaire and start rounds;
+    # enter paper forms and register comments that ask for action as cases; read the results.
+    SURVEY_MANAGE = "survey.manage"
+    SURVEY_ENTER = "survey.enter"
+    SURVEY_RESULTS = "survey.results"
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,9 @@ _MANAGE = _DISPATCH | {
     Cap.WECHAT_VIEW,
     Cap.NOTICE_WRITE,
     Cap.NOTICE_PUBLISH,
+    Cap.SURVEY_MANAGE,
+    Cap.SURVEY_ENTER,
+    Cap.SURVEY_RESULTS,
 }
 
 ROLES: dict[str, Role] = {
@@ -108,7 +116,10 @@ ROLES: dict[str, Role] = {
     for r in (
         # Return visits are the service centre's work (001 走回访), not the fee clerk's, who shares _DESK.
         Role(
-            "front_desk", _("前台文员"), False, frozenset(_DISPATCH | {Cap.FOLLOWUP_VISIT, Cap.NOTICE_WRITE})
+            "front_desk",
+            _("前台文员"),
+            False,
+            frozenset(_DISPATCH | {Cap.FOLLOWUP_VISIT, Cap.NOTICE_WRITE, Cap.SURVEY_ENTER}),
         ),
         Role(
             "cs_assistant",
@@ -124,6 +135,7 @@ ROLES: dict[str, Role] = {
                     Cap.PATROL_REPORT,
                     Cap.HOMEVISIT_WORK,
                     Cap.NOTICE_WRITE,  # drafts notices and keeps the board (001 客服管理员 五、六)
+                    Cap.SURVEY_ENTER,
                 }
             ),
         ),
@@ -138,7 +150,8 @@ ROLES: dict[str, Role] = {
         Role("technician", _("维修技术员"), False, frozenset(_ALL_VIEW | {Cap.WORKORDER_WORK})),
         Role("security", _("安护员"), False, frozenset(_ALL_VIEW)),
         Role("cleaning", _("保洁员"), False, frozenset(_ALL_VIEW)),
-        Role("finance_clerk", _("财务收费员"), False, frozenset(_DESK)),
+        # The fee clerks hand out and collect the survey forms while collecting fees (003 模板4 八).
+        Role("finance_clerk", _("财务收费员"), False, frozenset(_DESK | {Cap.SURVEY_ENTER})),
         Role(
             "admin",
             _("系统管理员"),

@@ -16,6 +16,7 @@ from shouwen.api.views import (
     notifications,
     reports,
     rounds,
+    surveys,
     wechat,
     workorders,
 )
@@ -57,6 +58,9 @@ router.register("wechat/followers", wechat.FollowerViewSet, basename="wechat-fol
 # Before "notices": the detail route notices/<pk>/ would otherwise catch "board-renewals".
 router.register("notices/board-renewals", notices.BoardRenewalViewSet, basename="board-renewal")
 router.register("notices", notices.NoticeViewSet, basename="notice")
+router.register("surveys/questionnaires", surveys.QuestionnaireViewSet, basename="survey-questionnaire")
+router.register("surveys/rounds", surveys.SurveyRoundViewSet, basename="survey-round")
+router.register("surveys/answers", surveys.SurveyAnswerViewSet, basename="survey-answer")
 
 # drf-spectacular serves the schema and docs to anyone by default; here only staff may read them.
 _staff_only = {"permission_classes": [IsStaffMember]}

@@ -24,6 +24,7 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",
     "/wechat/in/",  # WeChat's servers: every request is signed instead (shouwen.wechat.views)
     "/r/",
+    "/s/",  # the opinion survey's signed text-message links (the signature is the credential)
 )
 
 

@@ -34,6 +34,7 @@ IDEMPOTENT_TASKS = (
     "shouwen.mailbox.tasks.poll_mailboxes_task",
     "shouwen.wechat.tasks.push_templates_task",
     "shouwen.notices.tasks.deliver_notice_sms_task",
+    "shouwen.surveys.tasks.send_survey_links_task",
 )
 # A job whose worker died this many times is left in the failed registry (it may be what kills them).
 MAX_REQUEUES = 5

@@ -2,7 +2,8 @@
 
 Four inputs, weighted by the administrator's :class:`AssessmentWeights`:
 the monthly self-check score and the inspection score (entered, 0–100), the survey satisfaction
-(entered, or else the return-visit satisfaction of the department's cases from the system), and the
+(entered; else the opinion survey's satisfaction with the department's service from forms answered in
+the quarter; else the return-visit satisfaction of the department's cases from the system), and the
 complaints against the department (from the system: 100 − complaints × points per complaint, at least 0).
 """
 
@@ -44,6 +45,7 @@ class DepartmentScore:
     score: Decimal | None
     missing: list[str]
     entry: DepartmentAssessment | None
+    survey_from_questionnaire: bool = False
 
 
 @dataclass
@@ -101,6 +103,9 @@ def quarterly_scores(user: AnyUser, estate_ids: list[int], year: int, quarter: i
         .annotate(n=Count("id"))
         .values_list("complained_department_id", "n")
     )
+    from shouwen.surveys.services import service_satisfaction
+
+    questionnaire = service_satisfaction(estate_ids, s, e)
     weights = _weights_for(user, estate_ids)
     rows = []
     for dept in departments:
@@ -108,7 +113,11 @@ def quarterly_scores(user: AnyUser, estate_ids: list[int], year: int, quarter: i
         self_check = entry.self_check_score if entry else None
         inspection = entry.inspection_score if entry else None
         survey = entry.survey_satisfaction if entry else None
-        from_system = False
+        from_system = from_questionnaire = False
+        figure = questionnaire.get((dept.estate_id, dept.kind))
+        if survey is None and figure is not None:
+            survey = figure.satisfaction
+            from_questionnaire = survey is not None
         if survey is None and dept.pk in surveys:
             survey = percent(surveys[dept.pk]["pleased"], surveys[dept.pk]["answered"])
             from_system = survey is not None
@@ -136,7 +145,17 @@ def quarterly_scores(user: AnyUser, estate_ids: list[int], year: int, quarter: i
             score = (total / weights.total).quantize(Decimal("0.1"), ROUND_HALF_UP)
         rows.append(
             DepartmentScore(
-                dept, self_check, inspection, survey, from_system, n, complaint_score, score, missing, entry
+                dept,
+                self_check,
+                inspection,
+                survey,
+                from_system,
+                n,
+                complaint_score,
+                score,
+                missing,
+                entry,
+                survey_from_questionnaire=from_questionnaire,
             )
         )
     rows.sort(key=lambda r: (r.department.estate.code, r.department.kind))

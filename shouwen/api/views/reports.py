@@ -166,6 +166,7 @@ def _assessment_row(row: assessment.DepartmentScore) -> dict[str, Any]:
         "inspection_score": _number(row.inspection),
         "survey_satisfaction": _number(row.survey),
         "survey_from_system": row.survey_from_system,
+        "survey_from_questionnaire": row.survey_from_questionnaire,
         "complaints": row.complaints,
         "complaint_score": _number(row.complaint_score),
         "score": _number(row.score),

@@ -179,7 +179,7 @@ def test_the_sweep_goes_before_waiting_deliveries_in_the_queue(db):
 
     deliver_notifications_task.enqueue()  # a delivery already waiting
     with time_machine.travel(datetime(2026, 3, 10, 2, 0, tzinfo=UTC), tick=False):  # 10:00 in Shanghai
-        # the sweep, the WeChat pushes and the notices' texts (the delivery is waiting already), the
+        # the sweep, the WeChat pushes, the notices' and surveys' texts (the delivery is waiting already), the
         # monthly-summary reminder, the nightly upkeep and the mailbox poll
-        assert enqueue_periodic() == 6
+        assert enqueue_periodic() == 7
     assert DBTaskResult.objects.ready().first().task_path == sweep_deadlines_task.module_path

@@ -73,11 +73,11 @@ def test_the_delivery_task_delivers(world, no_quiet_hours):
 
 def test_a_waiting_run_is_not_queued_twice(db):
     with time_machine.travel(datetime(2026, 3, 10, 2, 0, tzinfo=UTC), tick=False):  # 10:00 in Shanghai
-        # the sweep, delivery, the WeChat pushes, the notices' texts, the monthly-summary reminder, the nightly
-        # upkeep (not run yet today), the mailbox poll
-        assert enqueue_periodic() == 7
+        # the sweep, delivery, the WeChat pushes, the notices' and surveys' texts, the monthly-summary
+        # reminder, the nightly upkeep (not run yet today), the mailbox poll
+        assert enqueue_periodic() == 8
         assert enqueue_periodic() == 0
-    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 7
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 8
 
 
 def test_worker_once_runs_the_sweep_and_delivery_then_exits(

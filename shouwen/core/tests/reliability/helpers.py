@@ -159,6 +159,7 @@ def populate(world: World) -> Samples:
     for code in PERSONAS:
         notify(world.staff[code], title="请查看本周排班", email=False)
     _home_visits_and_summaries(world)
+    _surveys(world)
     return samples
 
 
@@ -177,6 +178,41 @@ def _home_visits_and_summaries(world: World) -> None:
         set_area(admin, estate=estate, assistant=admin, buildings=[unit.building])
         record_visit(admin, unit=unit, visited_at=timezone.now(), outcome="nobody_home", note_left=True)
         start_summary(admin, estate, timezone.localdate())
+
+
+def _surveys(world: World) -> None:
+    """Give both estates a survey round with an answered form and a comment (the admin serves both)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shouwen.surveys import services as surveys
+
+    admin = world.staff["admin"]
+    questionnaire = surveys.save_questionnaire(
+        admin,
+        title="业主意见征询表",
+        questions=[
+            surveys.QuestionInput("rating", "您对维修服务是否满意？", "engineering"),
+            surveys.QuestionInput("comment", "您的意见和建议"),
+        ],
+    )
+    today = timezone.localdate()
+    for survey in surveys.start_rounds(
+        admin,
+        questionnaire=questionnaire,
+        estates=[world.estate, world.other_estate],
+        title="年度业主意见征询",
+        opens_on=today,
+        closes_on=today + timedelta(days=30),
+        send_sms=False,
+    ):
+        household = survey.households.order_by("pk").first()
+        if household is not None:
+            rating, comment = questionnaire.questions.order_by("position")
+            surveys.submit_response(
+                household, {rating.pk: "satisfied", comment.pk: "希望增加垃圾桶"}, channel="sms_link"
+            )
 
 
 def _escalation(case: Any, estate: Estate) -> None:

@@ -37,6 +37,7 @@ from shouwen.notifications.periodic import (
 from shouwen.notifications.queues import is_waiting
 from shouwen.notifications.tasks import deliver_notifications_task, nightly_upkeep_task, sweep_deadlines_task
 from shouwen.reports.tasks import remind_monthly_summaries_task
+from shouwen.surveys.tasks import send_survey_links_task
 from shouwen.wechat.tasks import push_templates_task
 
 logger = logging.getLogger("shouwen.worker")
@@ -48,12 +49,14 @@ PERIODIC_TASKS: tuple[tuple[PeriodicJob, Task[Any, Any]], ...] = (
     (UPKEEP, nightly_upkeep_task),
     (MAIL_POLL, poll_mailboxes_task),
 )
-# Shared deliveries, queued every interval: several workers run them side by side, each row claimed by one
+# Shared deliveries (notifications, WeChat pushes, notices' and surveys' text messages), queued every
+# interval: several workers run them side by side, each row claimed by one
 # (the notices' text messages also keep to the minute's rate through their own lease).
 DELIVERY_TASKS: tuple[Task[Any, Any], ...] = (
     deliver_notifications_task,
     push_templates_task,
     deliver_notice_sms_task,
+    send_survey_links_task,
 )
 # The scheduler looks at least this often whether a period has opened, so none is skipped.
 SWEEP_POLL_SECONDS = 5.0
