@@ -241,7 +241,13 @@ class NoticeViewSet(
             "尚未阅读的住户（电话告知用）；号码已遮蔽，完整号码请用住户的查看号码接口（留有记录）。"
         ),
     )
-    @action(detail=True, methods=["get"], url_path="unread-households", url_name="unread-households")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="unread-households",
+        url_name="unread-households",
+        pagination_class=None,  # every unread household: the list to phone
+    )
     def unread_households(self, request: Request, pk: str | None = None) -> Response:
         """The households that have not read the notice."""
         notice = self.get_object()

@@ -95,7 +95,8 @@ def test_every_case_queue_shows_twenty_rows_and_more_in_a_pinned_number_of_queri
 
 INTAKE_PIN = 22  # the page's choices (estates, categories, procedures, departments…) and the bell
 CASE_PAGE_PIN = (
-    23  # the case, its chain, handovers, notes, attachments, contacts, deadlines, visits, e-mails, actions
+    24  # the case, its chain, handovers, notes, attachments, contacts, deadlines, visits, e-mails, a resident's
+    # request to cancel, actions
 )
 
 

@@ -215,7 +215,7 @@ def test_a_failing_push_is_retried_later_then_given_up(world, account, wx, setti
 
 
 def test_the_worker_queues_the_push_task_with_the_deliveries():
-    from shouwen.notifications.management.commands.worker import PERIODIC_TASKS
+    from shouwen.notifications.management.commands.worker import DELIVERY_TASKS
     from shouwen.wechat.tasks import push_templates_task
 
-    assert push_templates_task in PERIODIC_TASKS
+    assert push_templates_task in DELIVERY_TASKS
