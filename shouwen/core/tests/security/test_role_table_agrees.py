@@ -27,6 +27,7 @@ from shouwen.core.testing import PASSWORD
 from shouwen.directory.models import Staff
 from shouwen.directory.services import create_staff
 from shouwen.followups import services as followups
+from shouwen.mailbox.services import reply_by_email
 from shouwen.procedures.models import Procedure
 from shouwen.workorders import services as wo
 from shouwen.workorders import transitions as wo_table
@@ -264,6 +265,24 @@ def test_every_case_action_is_allowed_exactly_to_the_roles_the_tables_give_it(wo
         services.pause_case(holder, case, reason="parts", note="等待配件")
         return Case.objects.get(pk=case.pk)
 
+    def emailed() -> Case:
+        """A case of a resident with an e-mail address, in an estate with a mailbox (replies go by e-mail)."""
+        from shouwen.mailbox.models import Mailbox
+
+        Mailbox.objects.get_or_create(
+            estate=world.estate,
+            defaults={
+                "address": "desk@ljy.test",
+                "imap_host": "imap.invalid",
+                "username": "desk",
+                "registrar": holder,
+            },
+        )
+        owner = world.residents["owner"]
+        owner.email = "owner@home.test"
+        owner.save()
+        return case_of(resident=owner, unit=world.units["3-2-1502"])
+
     def awaiting() -> Case:
         case = case_of(category="move_in", procedure=procedure)
         assert case.status == CaseStatus.AWAITING_DOCUMENTS
@@ -288,6 +307,7 @@ def test_every_case_action_is_allowed_exactly_to_the_roles_the_tables_give_it(wo
         "record_visit": (case_of, lambda s, c, h: services.record_visit(s, c, channel="phone", content="再次来电")),
         "add_note": (case_of, lambda s, c, h: services.add_note(s, c, text="备注")),
         "add_message": (case_of, lambda s, c, h: services.add_note(s, c, text="已答复", to_resident=True)),
+        "reply_by_email": (emailed, lambda s, c, h: reply_by_email(s, c, text="已联系施工方")),
         "attach": (case_of, lambda s, c, h: services.add_attachment(s, c, upload=SimpleUploadedFile("a.png", PNG))),
         "resolve": (case_of, lambda s, c, h: services.resolve_case(s, c, resolution="已处理")),
         "reopen": (resolved, lambda s, c, h: services.reopen_case(s, c, reason="住户反映未解决")),
